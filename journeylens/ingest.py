@@ -1,0 +1,508 @@
+"""Turn a staged source into canonical events, and account for every row that could not be used.
+
+Used by :meth:`journeylens.Workspace.import_events` and :func:`journeylens.read_events`; it runs
+inside the caller's DuckDB transaction, so a failure half-way leaves nothing behind.
+
+Row accounting (always true, tested as a property): ``rows_read = loaded + rejected + merged``,
+where *merged* counts lifecycle ``start`` rows folded into their ``complete`` event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import duckdb
+
+from journeylens import schema
+from journeylens.errors import InputError
+from journeylens.mapping import Mapping, detect_mapping
+from journeylens.readers import STAGING, Staged
+
+__all__ = ["ImportReport", "Lifecycle", "canonicalise", "rebuild_cases"]
+
+Lifecycle = Literal["all", "complete", "merge"]
+
+_DATES = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+_DATES += ("%d/%m/%y", "%m/%d/%y")
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%g", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p")
+_DAYFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%d") for t in _TIMES}
+_MONTHFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%m") for t in _TIMES}
+_CANDIDATE_FORMATS = tuple(f"{d}{t}" for d in _DATES for t in _TIMES)
+ISO = "ISO 8601"
+_EARLIEST_PLAUSIBLE = dt.datetime(1990, 1, 1)
+
+REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS rejects (
+    source_id INTEGER, "row" BIGINT, line BIGINT, reason VARCHAR, "column" VARCHAR,
+    value VARCHAR, detail VARCHAR, raw VARCHAR
+)"""
+
+
+@dataclass
+class ImportReport:
+    """What one import read, loaded and rejected, and what looked suspicious.
+
+    ``rows_read == loaded + rejected + merged`` always holds.
+    """
+
+    source: str
+    format: str
+    source_id: int | None = None
+    rows_read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    merged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    cases: int = 0
+    activities: int = 0
+    duplicate_events: int = 0
+    out_of_order_cases: int = 0
+    suspicious_timestamps: int = 0
+    start_after_end: int = 0
+    time_range: tuple[str | None, str | None] = (None, None)
+    mapping: dict[str, str] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    already_imported: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["time_range"] = list(self.time_range)
+        return d
+
+    def summary(self) -> str:
+        """A few human lines, as the CLI prints them."""
+        if self.already_imported:
+            return f"{self.source}: already imported (same content); nothing added"
+        lines = [
+            f"{self.source} ({self.format}): read {self.rows_read:,} rows, loaded "
+            f"{self.loaded:,} events in {self.cases:,} cases, {self.activities:,} activities; "
+            f"rejected {self.rejected:,}"
+            + (f", merged {self.merged:,} start rows" if self.merged else "")
+        ]
+        lines += [f"  rejected {n:,}: {r}" for r, n in sorted(self.reasons.items())]
+        if self.time_range[0]:
+            lines.append(f"  time range: {self.time_range[0]} .. {self.time_range[1]}")
+        checks = {
+            "duplicate events": self.duplicate_events,
+            "cases with rows out of time order": self.out_of_order_cases,
+            "suspicious timestamps (before 1990 or more than a year ahead)": self.suspicious_timestamps,
+            "events whose start is after their end": self.start_after_end,
+        }
+        lines += [f"  note: {n:,} {what}" for what, n in checks.items() if n]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def detect_timestamp_formats(
+    con: duckdb.DuckDBPyConnection, column: str, *, dayfirst: bool | None
+) -> tuple[list[str], list[str]]:
+    """Choose the formats that parse a text timestamp column, from a sample of its values.
+
+    Returns the formats (``ISO 8601`` first when it applies) and warnings.  Several formats are
+    kept when a file mixes them; day-first and month-first are never mixed in one column.
+    """
+    sample = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT trim({_q(column)}) FROM {STAGING} "
+            f"WHERE {_q(column)} IS NOT NULL LIMIT 5000"
+        ).fetchall()
+    ]
+    if not sample:
+        return [ISO], []
+    con.execute("CREATE OR REPLACE TEMP TABLE _jl_ts_sample(v VARCHAR)")
+    con.executemany("INSERT INTO _jl_ts_sample VALUES (?)", [(v,) for v in sample])
+    parsed: dict[str, set[int]] = {}
+    exprs = {ISO: "try_cast(v AS TIMESTAMPTZ)"} | {
+        f: f"try_strptime(v, {_lit(f)})" for f in _CANDIDATE_FORMATS
+    }
+    cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
+    row = con.execute(
+        f"SELECT {cols} FROM (SELECT row_number() OVER () AS i, v FROM _jl_ts_sample)"
+    ).fetchone()
+    for fmt, hits in zip(exprs, row, strict=True):
+        parsed[fmt] = set(hits or ())
+    con.execute("DROP TABLE _jl_ts_sample")
+    warnings: list[str] = []
+    day = set().union(*(parsed[f] for f in _DAYFIRST))
+    month = set().union(*(parsed[f] for f in _MONTHFIRST))
+    if dayfirst is None and (day or month):
+        if len(day - month) > len(month - day):
+            dayfirst = True
+        elif len(month - day) > len(day - month):
+            dayfirst = False
+        elif day:
+            dayfirst = False
+            warnings.append(
+                "dates such as 01/02/2024 are ambiguous; read them month-first "
+                "(pass --dayfirst if the day comes first)"
+            )
+    excluded = _MONTHFIRST if dayfirst else _DAYFIRST
+    remaining = set(range(1, len(sample) + 1))
+    chosen: list[str] = []
+    while remaining and len(chosen) < 6:
+        best = max(
+            (f for f in exprs if f not in excluded and f not in chosen),
+            key=lambda f: (len(parsed[f] & remaining), f == ISO),
+        )
+        gain = parsed[best] & remaining
+        if not gain:
+            break
+        chosen.append(best)
+        remaining -= gain
+    return chosen or [ISO], warnings
+
+
+def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
+    """SQL turning a source column into a naive UTC timestamp (NULL when unparseable)."""
+    c = _q(column)
+    if col_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone('UTC', {c})"
+    if col_type.startswith("TIMESTAMP") or col_type == "DATE":
+        base = f"CAST({c} AS TIMESTAMP)"
+    else:
+        s = f"trim(CAST({c} AS VARCHAR))"
+        parts = [
+            f"CAST(try_cast({s} AS TIMESTAMPTZ) AS TIMESTAMP)"
+            if f == ISO
+            else f"CAST(try_strptime({s}, {_lit(f)}) AS TIMESTAMP)"
+            for f in formats
+        ]
+        base = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+    # The session TimeZone is the source's zone while we import: naive wall-clock times are
+    # read in it, then expressed in UTC, so durations across a DST change come out right.
+    return f"CAST(timezone('UTC', CAST({base} AS TIMESTAMPTZ)) AS TIMESTAMP)" if localize else base
+
+
+def _attribute_type(
+    con: duckdb.DuckDBPyConnection, column: str, col_type: str, decimal: str
+) -> tuple[str, str]:
+    """The narrowest type every non-missing value of a text column casts to, and its SQL."""
+    c = _q(column)
+    if col_type != "VARCHAR":
+        return col_type, c
+    num = f"replace({c}, ',', '.')" if decimal == "," else c
+    checks = {
+        "BIGINT": f"try_cast({c} AS BIGINT)",
+        "DOUBLE": f"try_cast({num} AS DOUBLE)",
+        "BOOLEAN": f"try_cast({c} AS BOOLEAN)",
+        "TIMESTAMP": f"try_cast({c} AS TIMESTAMP)",
+    }
+    counts = con.execute(
+        f"SELECT count({c}), "
+        + ", ".join(f"count({e})" for e in checks.values())
+        + f" FROM {STAGING}"
+    ).fetchone()
+    total = counts[0]
+    if total:
+        for (typ, expr), n in zip(checks.items(), counts[1:], strict=True):
+            if n == total:
+                return typ, expr
+    return "VARCHAR", c
+
+
+def canonicalise(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    *,
+    source_id: int,
+    mapping: dict[str, str | None],
+    preset: str | None = None,
+    lifecycle: Lifecycle = "all",
+    timestamp_formats: list[str] | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    decimal: Literal[".", ","] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[str, ImportReport]:
+    """Validate the staging table and build ``_jl_new_events``; append rejects to ``rejects``.
+
+    Returns the name of the temporary table holding the new canonical events and the report.
+    """
+    step = progress or (lambda _msg: None)
+    report = ImportReport(source=staged.source, format=staged.format, source_id=source_id)
+    report.rows_read = staged.rows
+    report.options = dict(staged.options)
+    m: Mapping = detect_mapping(staged.columns, preset=preset, source=staged.source, **mapping)
+    report.mapping = m.as_dict()
+    types = _column_types(con, STAGING)
+    step("detecting timestamp formats")
+    fmts: dict[str, list[str]] = {}
+    for role in (schema.TIMESTAMP, schema.START):
+        col = m.get(role)
+        if col is None:
+            continue
+        if timestamp_formats:
+            fmts[role] = [ISO if f.upper() in ("ISO", ISO) else f for f in timestamp_formats]
+        elif types[col] == "VARCHAR":
+            fmts[role], warns = detect_timestamp_formats(con, col, dayfirst=dayfirst)
+            report.warnings += warns
+        else:
+            fmts[role] = []
+    if fmts.get(schema.TIMESTAMP):
+        report.options["timestamp_formats"] = fmts[schema.TIMESTAMP]
+    if timezone:
+        try:
+            con.execute(f"SET TimeZone = {_lit(timezone)}")
+        except duckdb.Error:
+            raise InputError(
+                f"unknown time zone {timezone!r}; expected an IANA name such as Europe/Amsterdam"
+            ) from None
+        report.options["timezone"] = timezone
+    # XES timestamps are already UTC; only naive text/parquet times get the source's zone.
+    localize = timezone is not None and staged.format != "xes"
+    if decimal is None:
+        decimal = "," if staged.options.get("delimiter") == ";" else "."
+    report.options["decimal"] = decimal
+    report.options["lifecycle"] = lifecycle
+
+    def text(role: str) -> str:
+        col = m.get(role)
+        return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
+
+    ts_col, start_col = m.timestamp, m.start_timestamp
+    ts = _timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
+    start = (
+        _timestamp_expr(start_col, types[start_col], fmts.get(schema.START, []), localize=localize)
+        if start_col
+        else "CAST(NULL AS TIMESTAMP)"
+    )
+    ts_raw = f"CAST({_q(ts_col)} AS VARCHAR)"
+    start_raw = f"CAST({_q(start_col)} AS VARCHAR)" if start_col else "NULL"
+    fmt_list = ", ".join(fmts.get(schema.TIMESTAMP, [])) or types[ts_col]
+    reason = f"""CASE
+        WHEN {text(schema.CASE)} IS NULL THEN 'missing case id'
+        WHEN {text(schema.ACTIVITY)} IS NULL THEN 'missing activity'
+        WHEN {ts_raw} IS NULL OR trim({ts_raw}) = '' THEN 'missing timestamp'
+        WHEN {ts} IS NULL THEN 'unparseable timestamp'
+        WHEN {start_raw} IS NOT NULL AND {start} IS NULL THEN 'unparseable start timestamp'
+    END"""
+    step("validating rows")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _jl_checked AS SELECT *, {reason} AS _reason, "
+        f"{ts} AS _ts, {start} AS _start FROM {STAGING}"
+    )
+    con.execute(REJECTS_DDL)
+    value_of = {
+        "missing case id": (m.case_id, _q(m.case_id)),
+        "missing activity": (m.activity, _q(m.activity)),
+        "missing timestamp": (ts_col, ts_raw),
+        "unparseable timestamp": (ts_col, ts_raw),
+        "unparseable start timestamp": (start_col, start_raw),
+    }
+    case_value = " ".join(
+        f"WHEN {_lit(r)} THEN {_lit(col or '')}" for r, (col, _) in value_of.items()
+    )
+    val_value = " ".join(
+        f"WHEN {_lit(r)} THEN CAST({expr} AS VARCHAR)" for r, (_, expr) in value_of.items()
+    )
+    detail = (
+        f"CASE WHEN _reason LIKE 'unparseable%' THEN 'expected a date-time like the formats ' "
+        f"|| {_lit(fmt_list)} ELSE 'expected a non-empty value' END"
+    )
+    src_cols = ", ".join(_q(c) for c in staged.columns)
+    con.execute(
+        f"""INSERT INTO rejects SELECT {source_id}, _row, NULL, _reason,
+            CASE _reason {case_value} END, CASE _reason {val_value} END, {detail},
+            CAST(to_json(struct_pack({", ".join(f"{_q(c)} := {_q(c)}" for c in staged.columns)})) AS VARCHAR)
+            FROM _jl_checked WHERE _reason IS NOT NULL"""
+        if src_cols
+        else "SELECT 1"
+    )
+    if staged.malformed:
+        con.executemany(
+            "INSERT INTO rejects VALUES (?, NULL, ?, 'malformed line', NULL, NULL, ?, ?)",
+            [(source_id, line, why, raw) for line, why, raw in staged.malformed],
+        )
+
+    step("building events")
+    attrs = [c for c in staged.columns if c not in m.columns()]
+    attr_sql: list[str] = []
+    for col in attrs:
+        typ, expr = _attribute_type(con, col, types[col], decimal)
+        name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
+        attr_sql.append(f"CAST({expr} AS {typ}) AS {_q(name)}")
+    order = f"(CAST({source_id} AS BIGINT) << 40) + _row"
+    select = ", ".join(
+        [
+            f"{text(schema.CASE)} AS case_id",
+            f"{text(schema.ACTIVITY)} AS activity",
+            "_ts AS timestamp",
+            "_start AS start_timestamp",
+            *(f"{text(r)} AS {r}" for r in schema.ROLES[4:]),
+            f"{order} AS event_index",
+            f"CAST({source_id} AS INTEGER) AS source_id",
+            *attr_sql,
+        ]
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT {select} "
+        f"FROM _jl_checked WHERE _reason IS NULL"
+    )
+    con.execute("DROP TABLE _jl_checked")
+    if lifecycle != "all":
+        _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=m.lifecycle is not None)
+
+    step("checking the events")
+    reasons = con.execute(
+        f"SELECT reason, count(*) FROM rejects WHERE source_id = {source_id} GROUP BY reason"
+    ).fetchall()
+    report.reasons = {r: n for r, n in reasons}
+    report.rejected = sum(report.reasons.values())
+    _fill_checks(con, report)
+    report.merged = report.rows_read - report.loaded - report.rejected
+    return "_jl_new_events", report
+
+
+def _apply_lifecycle(
+    con: duckdb.DuckDBPyConnection, source_id: int, mode: Lifecycle, *, has_lifecycle: bool
+) -> None:
+    """Keep complete events only, or merge start+complete pairs into one event with a start.
+
+    Rows set aside go to ``rejects`` with their reason; paired start rows are folded into their
+    complete event and counted as *merged* by the caller.
+    """
+    if not has_lifecycle:
+        return
+    life = "lower(lifecycle)"
+    source_row = "event_index & ((1::BIGINT << 40) - 1)"
+    if mode == "merge":
+        # FIFO pairing: the k-th start of an activity in a case goes with its k-th complete.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _jl_pairs AS
+            WITH s AS (SELECT case_id, activity, timestamp AS st, event_index AS s_idx,
+                    row_number() OVER (PARTITION BY case_id, activity
+                                       ORDER BY timestamp, event_index) AS k
+                FROM _jl_new_events WHERE {life} = 'start'),
+            c AS (SELECT event_index AS c_idx, case_id, activity,
+                    row_number() OVER (PARTITION BY case_id, activity
+                                       ORDER BY timestamp, event_index) AS k
+                FROM _jl_new_events WHERE {life} = 'complete')
+            SELECT c.c_idx, s.s_idx, s.st FROM s JOIN c USING (case_id, activity, k)"""
+        )
+        con.execute(
+            "UPDATE _jl_new_events SET start_timestamp = p.st FROM _jl_pairs p "
+            "WHERE event_index = p.c_idx"
+        )
+        con.execute("DELETE FROM _jl_new_events WHERE event_index IN (SELECT s_idx FROM _jl_pairs)")
+        con.execute("DROP TABLE _jl_pairs")
+        con.execute(
+            f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
+                'start without complete', 'lifecycle', lifecycle,
+                'a start event with no later complete event of the same activity in its case',
+                NULL FROM _jl_new_events WHERE {life} = 'start'"""
+        )
+        con.execute(f"DELETE FROM _jl_new_events WHERE {life} = 'start'")
+    keep = f"lifecycle IS NULL OR {life} = 'complete'"
+    con.execute(
+        f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
+            'skipped lifecycle transition', 'lifecycle', lifecycle,
+            'only complete events are kept with --lifecycle {mode}; --lifecycle all keeps every row',
+            NULL FROM _jl_new_events WHERE NOT ({keep})"""
+    )
+    con.execute(f"DELETE FROM _jl_new_events WHERE NOT ({keep})")
+
+
+def _fill_checks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    horizon = dt.datetime.now() + dt.timedelta(days=365)
+    row = con.execute(
+        """SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
+            min(timestamp), max(timestamp),
+            count(*) FILTER (WHERE timestamp < ? OR timestamp > ?),
+            count(*) FILTER (WHERE start_timestamp > timestamp)
+        FROM _jl_new_events""",
+        [_EARLIEST_PLAUSIBLE, horizon],
+    ).fetchone()
+    (
+        n,
+        report.cases,
+        report.activities,
+        lo,
+        hi,
+        report.suspicious_timestamps,
+        report.start_after_end,
+    ) = row
+    report.loaded = n
+    report.time_range = (str(lo) if lo else None, str(hi) if hi else None)
+    report.duplicate_events = con.execute(
+        """SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM _jl_new_events
+           GROUP BY case_id, activity, timestamp, resource HAVING count(*) > 1)"""
+    ).fetchone()[0]
+    report.out_of_order_cases = con.execute(
+        """SELECT count(DISTINCT case_id) FROM (SELECT case_id, timestamp,
+               lag(timestamp) OVER (PARTITION BY case_id ORDER BY event_index) AS prev
+           FROM _jl_new_events) WHERE prev > timestamp"""
+    ).fetchone()[0]
+
+
+def case_attribute_columns(con: duckdb.DuckDBPyConnection, table: str = "events") -> list[str]:
+    """Attribute columns whose value never varies within a case (the case attributes)."""
+    attrs = [c for c in _column_types(con, table) if c not in schema.CANONICAL]
+    if not attrs:
+        return []
+    inner = ", ".join(f"count(DISTINCT {_q(c)}) AS {_q(c)}" for c in attrs)
+    outer = ", ".join(f"max({_q(c)})" for c in attrs)
+    row = con.execute(
+        f"SELECT {outer} FROM (SELECT {inner} FROM {table} GROUP BY case_id)"
+    ).fetchone()
+    return [c for c, n in zip(attrs, row, strict=True) if n is not None and n <= 1]
+
+
+def rebuild_cases(con: duckdb.DuckDBPyConnection, case_attributes: list[str]) -> None:
+    """(Re)derive the ``cases`` table from ``events``: one row per case."""
+    attrs = "".join(
+        f", first({_q(c)} ORDER BY timestamp, event_index) FILTER (WHERE {_q(c)} IS NOT NULL) "
+        f"AS {_q(c)}"
+        for c in case_attributes
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE cases AS SELECT case_id,
+            min(timestamp) AS start, max(timestamp) AS "end",
+            epoch(max(timestamp)) - epoch(min(timestamp)) AS duration_s,
+            count(*) AS events, count(DISTINCT activity) AS activities,
+            first(activity ORDER BY timestamp, event_index) AS first_activity,
+            last(activity ORDER BY timestamp, event_index) AS last_activity{attrs}
+        FROM events GROUP BY case_id ORDER BY case_id"""
+    )
+
+
+def reasons_counter(con: duckdb.DuckDBPyConnection) -> Counter[str]:
+    return Counter(
+        dict(con.execute("SELECT reason, count(*) FROM rejects GROUP BY reason").fetchall())
+    )
+
+
+def sample_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, object]]:
+    cur = con.execute(
+        f'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
+        f'ORDER BY source_id, coalesce("row", line), line LIMIT {int(limit)}'
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, default=str)

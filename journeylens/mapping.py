@@ -1,0 +1,234 @@
+"""Which source column plays which role in the canonical event model.
+
+A :class:`Mapping` names, for each role of :data:`journeylens.schema.ROLES`, the source column
+that fills it.  Roles the user does not name are detected from the column names: XES keys
+(``case:concept:name``, ``concept:name``, ``time:timestamp`` ...), the names common exports use
+(``Case ID``, ``ticket_id``, ``Activity``, ``Complete Timestamp``, ``Resource`` ...) and presets
+for well-known systems (``preset="servicenow"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from journeylens import schema
+from journeylens.errors import ColumnNotFoundError, InputError
+
+__all__ = ["PRESETS", "Mapping", "detect_mapping"]
+
+
+def _norm(name: str) -> str:
+    """Fold a column name so 'Case ID', 'case_id' and 'CaseId' compare equal."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+# Candidate names per role, best first.  Compared after _norm().
+_CANDIDATES: dict[str, tuple[str, ...]] = {
+    schema.CASE: (
+        "case:concept:name",
+        "case id",
+        "case_id",
+        "caseid",
+        "case",
+        "case key",
+        "ticket id",
+        "ticket_id",
+        "ticket",
+        "incident id",
+        "order id",
+        "order_id",
+        "application id",
+        "process instance",
+        "trace id",
+        "instance id",
+    ),
+    schema.ACTIVITY: (
+        "concept:name",
+        "activity",
+        "activity name",
+        "activity_name",
+        "event",
+        "event name",
+        "action",
+        "task",
+        "step",
+        "status",
+    ),
+    schema.TIMESTAMP: (
+        "time:timestamp",
+        "complete timestamp",
+        "completion timestamp",
+        "end timestamp",
+        "timestamp",
+        "end time",
+        "endtime",
+        "completed at",
+        "event time",
+        "time",
+        "datetime",
+        "date",
+    ),
+    schema.START: (
+        "start_timestamp",
+        "start timestamp",
+        "start time",
+        "starttime",
+        "started at",
+        "time:start",
+    ),
+    schema.RESOURCE: (
+        "org:resource",
+        "resource",
+        "user",
+        "agent",
+        "employee",
+        "performer",
+        "assigned to",
+        "handled by",
+        "operator",
+    ),
+    schema.DEPARTMENT: (
+        "org:group",
+        "department",
+        "dept",
+        "team",
+        "lane",
+        "workgroup",
+        "group",
+        "org:role",
+        "role",
+        "unit",
+        "assignment group",
+    ),
+    schema.CHANNEL: ("channel", "contact channel", "medium", "source channel"),
+    schema.LIFECYCLE: ("lifecycle:transition", "lifecycle", "transition", "event type"),
+}
+
+#: Mapping presets for common exports.  Keys are roles, values candidate column names.
+PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "servicenow": {
+        schema.CASE: ("number",),
+        schema.ACTIVITY: ("incident_state", "state"),
+        schema.TIMESTAMP: ("sys_updated_on", "updated"),
+        schema.START: (),
+        schema.RESOURCE: ("sys_updated_by", "assigned_to"),
+        schema.DEPARTMENT: ("assignment_group",),
+        schema.CHANNEL: ("contact_type",),
+    },
+    "xes": {
+        schema.CASE: ("case:concept:name",),
+        schema.ACTIVITY: ("concept:name",),
+        schema.TIMESTAMP: ("time:timestamp",),
+        schema.RESOURCE: ("org:resource",),
+        schema.DEPARTMENT: ("org:group",),
+        schema.LIFECYCLE: ("lifecycle:transition",),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Source column names for each canonical role (``None`` = role absent).
+
+    Examples
+    --------
+    >>> m = detect_mapping(["Case ID", "Activity", "Complete Timestamp", "Resource"])
+    >>> m.case_id, m.activity, m.timestamp, m.resource
+    ('Case ID', 'Activity', 'Complete Timestamp', 'Resource')
+    """
+
+    case_id: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    resource: str | None = None
+    department: str | None = None
+    channel: str | None = None
+    lifecycle: str | None = None
+    #: Roles that were detected rather than given by the user (for the import report).
+    detected: tuple[str, ...] = field(default=(), compare=False)
+
+    def get(self, role: str) -> str | None:
+        return getattr(self, role)
+
+    def as_dict(self) -> dict[str, str]:
+        """The roles that are mapped, as ``{role: column}`` (what the workspace YAML stores)."""
+        return {r: c for r in schema.ROLES if (c := self.get(r)) is not None}
+
+    def columns(self) -> set[str]:
+        return set(self.as_dict().values())
+
+
+def detect_mapping(
+    columns: Iterable[str],
+    *,
+    preset: str | None = None,
+    source: str = "",
+    **given: str | None,
+) -> Mapping:
+    """Complete a mapping: user-given roles win, the rest are detected from column names.
+
+    Parameters
+    ----------
+    columns
+        The source's column names.
+    preset
+        Name of a mapping preset (see :data:`PRESETS`), tried before the generic names.
+    source
+        The file or table name, used in error messages.
+    **given
+        Roles the user set explicitly (``case_id="Ticket"``); ``None`` values are ignored.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A given column does not exist, or a required role (case id, activity, timestamp)
+        could not be detected; the message lists the available columns.
+    """
+    cols = list(columns)
+    unknown = set(given) - set(schema.ROLES)
+    if unknown:
+        raise InputError(
+            f"unknown mapping role(s) {sorted(unknown)}; expected some of {list(schema.ROLES)}"
+        )
+    if preset is not None and preset not in PRESETS:
+        raise InputError(f"unknown mapping preset {preset!r}; available presets: {sorted(PRESETS)}")
+    by_norm: dict[str, str] = {}
+    for c in cols:
+        by_norm.setdefault(_norm(c), c)
+    chosen: dict[str, str | None] = {}
+    for role, name in given.items():
+        if name is None:
+            continue
+        if name not in cols:
+            # Accept a case/space-insensitive spelling, but never guess a different column.
+            match = by_norm.get(_norm(name))
+            if match is None:
+                raise ColumnNotFoundError(role, name, cols, source=source)
+            name = match
+        chosen[role] = name
+    detected: list[str] = []
+    used = set(chosen.values())
+    for role in schema.ROLES:
+        if role in chosen:
+            continue
+        candidates = (*PRESETS.get(preset or "", {}).get(role, ()), *_CANDIDATES[role])
+        for cand in candidates:
+            col = by_norm.get(_norm(cand))
+            if col is not None and col not in used:
+                chosen[role] = col
+                used.add(col)
+                detected.append(role)
+                break
+    missing = [r for r in schema.REQUIRED_ROLES if chosen.get(r) is None]
+    if missing:
+        role = missing[0]
+        where = f" in {source}" if source else ""
+        raise InputError(
+            f"could not find a column for the {role.replace('_', ' ')}{where}; "
+            f"available columns: {', '.join(repr(c) for c in cols)}. "
+            f"Name it with --{role.replace('_', '-')} COLUMN (or `{role}:` in journeylens.yaml)."
+        )
+    return replace(Mapping(**chosen), detected=tuple(detected))
