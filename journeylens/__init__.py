@@ -1,7 +1,16 @@
-"""journeylens: end-to-end customer journeys and process mining for service operations."""
+"""journeylens: end-to-end customer journeys and process mining for service operations.
+
+Examples
+--------
+>>> import journeylens
+>>> log = journeylens.read_events("helpdesk.csv")  # doctest: +SKIP
+>>> journeylens.discover_dfg(log.table).edges.head()  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+from journeylens.cases import case_table
+from journeylens.dfg import DFG, discover_dfg
 from journeylens.errors import (
     ColumnNotFoundError,
     InputError,
@@ -9,14 +18,69 @@ from journeylens.errors import (
     WorkspaceError,
     WorkspaceLockedError,
 )
+from journeylens.eventlog import EventLog, read_events
+from journeylens.filters import (
+    CaseAttribute,
+    CaseIds,
+    Duration,
+    Endpoints,
+    EventAttribute,
+    Filters,
+    Follows,
+    TimeFrame,
+    Variant,
+    all_of,
+    filter_from_dict,
+    parse_filter_options,
+)
+from journeylens.ingest import ImportReport
+from journeylens.processmap import ProcessMap, humanize_seconds
+from journeylens.stats import (
+    activity_stats,
+    department_stats,
+    handoff_matrix,
+    ping_pong,
+    resource_stats,
+)
+from journeylens.variants import case_variants, variant_key, variants
+from journeylens.workspace import Workspace
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DFG",
+    "CaseAttribute",
+    "CaseIds",
     "ColumnNotFoundError",
+    "Duration",
+    "Endpoints",
+    "EventAttribute",
+    "EventLog",
+    "Filters",
+    "Follows",
+    "ImportReport",
     "InputError",
     "JourneylensError",
+    "ProcessMap",
+    "TimeFrame",
+    "Variant",
+    "Workspace",
     "WorkspaceError",
     "WorkspaceLockedError",
     "__version__",
+    "activity_stats",
+    "all_of",
+    "case_table",
+    "case_variants",
+    "department_stats",
+    "discover_dfg",
+    "filter_from_dict",
+    "handoff_matrix",
+    "humanize_seconds",
+    "parse_filter_options",
+    "ping_pong",
+    "read_events",
+    "resource_stats",
+    "variant_key",
+    "variants",
 ]

@@ -39,7 +39,8 @@ class EventLog:
 
     def to_pandas(self):
         """All events as a pandas DataFrame, in case and time order."""
-        return self.table.order_by(["case_id", "timestamp", "event_index"]).to_pandas()
+        # via Arrow: ibis's own to_pandas warns under pandas 3
+        return self.table.order_by(["case_id", "timestamp", "event_index"]).to_pyarrow().to_pandas()
 
     def __len__(self) -> int:
         return self.report.loaded

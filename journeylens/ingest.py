@@ -124,25 +124,27 @@ def detect_timestamp_formats(
     Returns the formats (``ISO 8601`` first when it applies) and warnings.  Several formats are
     kept when a file mixes them; day-first and month-first are never mixed in one column.
     """
-    sample = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT trim({_q(column)}) FROM {STAGING} "
-            f"WHERE {_q(column)} IS NOT NULL LIMIT 5000"
-        ).fetchall()
-    ]
-    if not sample:
+    # Test formats on up to 40 values of each distinct shape (digits folded to 9): a few
+    # shapes cover a whole column, and failing parses are what make this step slow.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _jl_ts_sample AS
+        SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
+            SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
+                                         ORDER BY v) AS k
+            FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM {STAGING}
+                  WHERE {_q(column)} IS NOT NULL)
+        ) WHERE k <= 40"""
+    )
+    n_sample = con.execute("SELECT count(*) FROM _jl_ts_sample").fetchone()[0]
+    if not n_sample:
+        con.execute("DROP TABLE _jl_ts_sample")
         return [ISO], []
-    con.execute("CREATE OR REPLACE TEMP TABLE _jl_ts_sample(v VARCHAR)")
-    con.executemany("INSERT INTO _jl_ts_sample VALUES (?)", [(v,) for v in sample])
     parsed: dict[str, set[int]] = {}
     exprs = {ISO: "try_cast(v AS TIMESTAMPTZ)"} | {
         f: f"try_strptime(v, {_lit(f)})" for f in _CANDIDATE_FORMATS
     }
     cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
-    row = con.execute(
-        f"SELECT {cols} FROM (SELECT row_number() OVER () AS i, v FROM _jl_ts_sample)"
-    ).fetchone()
+    row = con.execute(f"SELECT {cols} FROM _jl_ts_sample").fetchone()
     for fmt, hits in zip(exprs, row, strict=True):
         parsed[fmt] = set(hits or ())
     con.execute("DROP TABLE _jl_ts_sample")
@@ -161,7 +163,7 @@ def detect_timestamp_formats(
                 "(pass --dayfirst if the day comes first)"
             )
     excluded = _MONTHFIRST if dayfirst else _DAYFIRST
-    remaining = set(range(1, len(sample) + 1))
+    remaining = set(range(1, n_sample + 1))
     chosen: list[str] = []
     while remaining and len(chosen) < 6:
         best = max(
@@ -197,31 +199,47 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
     return f"CAST(timezone('UTC', CAST({base} AS TIMESTAMPTZ)) AS TIMESTAMP)" if localize else base
 
 
-def _attribute_type(
-    con: duckdb.DuckDBPyConnection, column: str, col_type: str, decimal: str
-) -> tuple[str, str]:
-    """The narrowest type every non-missing value of a text column casts to, and its SQL."""
-    c = _q(column)
-    if col_type != "VARCHAR":
-        return col_type, c
-    num = f"replace({c}, ',', '.')" if decimal == "," else c
-    checks = {
-        "BIGINT": f"try_cast({c} AS BIGINT)",
-        "DOUBLE": f"try_cast({num} AS DOUBLE)",
-        "BOOLEAN": f"try_cast({c} AS BOOLEAN)",
-        "TIMESTAMP": f"try_cast({c} AS TIMESTAMP)",
-    }
-    counts = con.execute(
-        f"SELECT count({c}), "
-        + ", ".join(f"count({e})" for e in checks.values())
-        + f" FROM {STAGING}"
-    ).fetchone()
-    total = counts[0]
-    if total:
-        for (typ, expr), n in zip(checks.items(), counts[1:], strict=True):
-            if n == total:
-                return typ, expr
-    return "VARCHAR", c
+def _attribute_types(
+    con: duckdb.DuckDBPyConnection, columns: list[str], types: dict[str, str], decimal: str
+) -> dict[str, tuple[str, str]]:
+    """For each attribute column: the narrowest type all its values cast to, and the SQL for it.
+
+    Text columns are tested as integer, double (with the decimal separator), boolean and
+    timestamp in one scan of the staging table.
+    """
+    result: dict[str, tuple[str, str]] = {c: (types[c], _q(c)) for c in columns}
+    text = [c for c in columns if types[c] == "VARCHAR"]
+    if not text:
+        return result
+    checks: dict[str, dict[str, str]] = {}
+    for c in text:
+        q = _q(c)
+        num = f"replace({q}, ',', '.')" if decimal == "," else q
+        checks[c] = {
+            # DuckDB casts the text '1.5' to the BIGINT 2: only whole numbers are integers.
+            "BIGINT": f"CASE WHEN regexp_full_match(trim({q}), '[+-]?[0-9]+') "
+            f"THEN try_cast({q} AS BIGINT) END",
+            "DOUBLE": f"try_cast({num} AS DOUBLE)",
+            "BOOLEAN": f"try_cast({q} AS BOOLEAN)",
+            "TIMESTAMP": f"try_cast({q} AS TIMESTAMP)",
+        }
+    # Failing casts are slow, and most text columns fail every type on their first rows: rule
+    # types out on a sample, then confirm the survivors on every row.
+    for scope in (f"(SELECT * FROM {STAGING} LIMIT 2000)", STAGING):
+        pairs = [(c, typ) for c in text for typ in checks[c]]
+        if not pairs:
+            break
+        aggs = [f"count({_q(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
+        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {scope}").fetchone()
+        totals = dict(zip(text, counts[: len(text)], strict=True))
+        for (c, typ), n in zip(pairs, counts[len(text) :], strict=True):
+            if n != totals[c]:
+                del checks[c][typ]
+    for c in text:
+        if checks[c]:
+            typ, expr = next(iter(checks[c].items()))
+            result[c] = (typ, expr)
+    return result
 
 
 def canonicalise(
@@ -332,6 +350,20 @@ def canonicalise(
         if src_cols
         else "SELECT 1"
     )
+    if staged.malformed and staged.format == "csv":
+        # Good row r sits on file line r + 1 (header) + the malformed lines before it.
+        con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
+        con.executemany(
+            "INSERT INTO _jl_bad VALUES (?, ?)",
+            [(line, j) for j, (line, _, _) in enumerate(staged.malformed, start=1)],
+        )
+        con.execute(
+            f"""UPDATE rejects SET line = "row" + 1 + (SELECT count(*) FROM _jl_bad b
+                WHERE b.line - b.j < rejects."row" + 1) WHERE source_id = {source_id}"""
+        )
+        con.execute("DROP TABLE _jl_bad")
+    elif staged.format == "csv":
+        con.execute(f'UPDATE rejects SET line = "row" + 1 WHERE source_id = {source_id}')
     if staged.malformed:
         con.executemany(
             "INSERT INTO rejects VALUES (?, NULL, ?, 'malformed line', NULL, NULL, ?, ?)",
@@ -339,10 +371,15 @@ def canonicalise(
         )
 
     step("building events")
-    attrs = [c for c in staged.columns if c not in m.columns()]
+    # event_index and source_id of a canonical export are this workspace's own bookkeeping:
+    # regenerated (rows arrive in canonical order), not kept as attributes.
+    attrs = [
+        c for c in staged.columns if c not in m.columns() and c not in (schema.ORDER, schema.SOURCE)
+    ]
     attr_sql: list[str] = []
+    typed = _attribute_types(con, attrs, types, decimal)
     for col in attrs:
-        typ, expr = _attribute_type(con, col, types[col], decimal)
+        typ, expr = typed[col]
         name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
         attr_sql.append(f"CAST({expr} AS {typ}) AS {_q(name)}")
     order = f"(CAST({source_id} AS BIGINT) << 40) + _row"

@@ -134,11 +134,13 @@ def _stage_csv(
             f"{path}: could not read it as CSV ({e}); check --delimiter/--encoding"
         ) from None
     cols = [r[0] for r in con.execute(f"DESCRIBE {STAGING}_raw").fetchall()]
-    # rowid follows insertion order, i.e. file order, so it numbers the source rows.
+    # rowid follows insertion order, i.e. file order; inside a transaction DuckDB offsets the
+    # rowids of uncommitted rows, but they stay contiguous, so count from the smallest.
     quoted = ", ".join(f'"{c}"' for c in (c.replace('"', '""') for c in cols))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGING} AS "
-        f"SELECT CAST(rowid + 1 AS BIGINT) AS _row, {quoted} FROM {STAGING}_raw"
+        f"SELECT CAST(rowid - (SELECT min(rowid) FROM {STAGING}_raw) + 1 AS BIGINT) AS _row, "
+        f"{quoted} FROM {STAGING}_raw"
     )
     con.execute(f"DROP TABLE {STAGING}_raw")
     bad = con.execute(
@@ -152,10 +154,22 @@ def _stage_csv(
     dialect = con.execute(
         "SELECT delimiter, quote FROM _jl_csv_scans ORDER BY scan_id DESC LIMIT 1"
     ).fetchone()
+    if not dialect:
+        # DuckDB only records a scan in the rejects_scan table when a line was rejected; ask
+        # the sniffer (same sample, same options) for the dialect it chose.
+        sniff = [a for a in args if a.startswith(("encoding=", "delim=", "quote="))]
+        try:
+            dialect = con.execute(
+                f"SELECT Delimiter, Quote FROM sniff_csv({sql_path}, {', '.join(sniff)})"
+            ).fetchone()
+        except duckdb.Error:
+            dialect = None
     rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
     opts: dict[str, object] = {"encoding": enc}
     if dialect:
-        opts["delimiter"], opts["quote"] = dialect
+        # '(empty)' is how DuckDB spells "none" (e.g. a file without any quoted field).
+        delim, quote_char = (None if v == "(empty)" else v for v in dialect)
+        opts["delimiter"], opts["quote"] = delim, quote_char
     return Staged(str(path), "csv", rows + len(malformed), cols, malformed, opts)
 
 
@@ -194,6 +208,9 @@ def _stage_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
         if isinstance(e, KeyboardInterrupt | SystemExit):
             raise
         raise InputError(f"{path}: could not read it as XES ({type(e).__name__}: {e})") from None
+    if frame.width == 0 or frame.height == 0:
+        # rustxes returns an empty frame (no error) for a truncated or event-less log.
+        raise InputError(f"{path}: no events found; is it a complete XES log?")
     staged = _stage_arrow(con, frame.to_arrow(), str(path), "xes")
     return staged
 

@@ -354,6 +354,41 @@ class Workspace:
                     self.con.execute(f"ALTER TABLE {new} ALTER {q} TYPE VARCHAR")
         self.con.execute(f"INSERT INTO events BY NAME SELECT * FROM {new}")
 
+    # -- segments ------------------------------------------------------------------------
+    def segment(self, name: str):
+        """The saved segment ``name`` as a :class:`journeylens.filters.Filters`."""
+        from journeylens.filters import filter_from_dict
+
+        segments = self.config.get("segments") or {}
+        if name not in segments:
+            raise InputError(
+                f"no segment named {name!r} in {self.path / CONFIG_NAME}; "
+                f"saved segments: {sorted(segments) or 'none'}"
+            )
+        return filter_from_dict(segments[name])
+
+    def save_segment(self, name: str, filters: Any) -> None:
+        """Save filters as a named segment in ``journeylens.yaml`` (replacing one of that name)."""
+        self._require_writable()
+        if not name or not name.strip():
+            raise InputError("a segment needs a non-empty name")
+        config = dict(self.config)
+        config["segments"] = {**(config.get("segments") or {}), name: filters.to_dict()}
+        self._commit_config(config)
+
+    def delete_segment(self, name: str) -> None:
+        """Remove a saved segment."""
+        self._require_writable()
+        self.segment(name)  # raises with the list of segments when unknown
+        config = dict(self.config)
+        config["segments"] = {k: v for k, v in config["segments"].items() if k != name}
+        self._commit_config(config)
+
+    def _commit_config(self, config: dict[str, Any]) -> None:
+        if self._persist_config:
+            os.replace(self._write_config(config), self.path / CONFIG_NAME)
+        self.config = config
+
     # -- reading -------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         """Counts and time range of the workspace, as ``journeylens info --json`` prints them."""
@@ -400,6 +435,11 @@ class Workspace:
         ordered = "SELECT * FROM events ORDER BY case_id, timestamp, event_index"
         if fmt in ("csv", "parquet"):
             opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
+            if fmt == "csv":
+                # A CSV is for other tools: event_index and source_id belong to this workspace.
+                # Parquet keeps them: it is the canonical table other engines (Spark) read, and
+                # the importer regenerates both, in the same order, when it is imported again.
+                ordered = ordered.replace("SELECT *", "SELECT * EXCLUDE (event_index, source_id)")
             self.con.execute(f"COPY ({ordered}) TO {ingest._lit(str(out))} ({opts})")
             return out
         from journeylens.xes import write_xes

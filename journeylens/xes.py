@@ -39,4 +39,10 @@ def write_xes(events: pl.DataFrame, path: str | Path, *, case_attributes: list[s
     frame = frame.rename(renames)
     empty = [c for c in frame.columns if frame[c].null_count() == frame.height]
     frame = frame.drop(empty)
+    # rustxes reads every datetime as nanoseconds; DuckDB hands over microseconds.
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.Datetime("ns", dtype.time_zone))
+        for c, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_unit != "ns"
+    )
     rustxes.export_xes(frame, str(path))

@@ -1,0 +1,95 @@
+"""PySpark parity: the same canonical events give the same results on Spark as on DuckDB.
+
+Slow (a local Spark session takes ~30 s to start); CI runs them. Needs Java.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from journeylens.cases import case_table
+from journeylens.dfg import discover_dfg
+from journeylens.variants import variants
+from journeylens.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.fail(
+            "PySpark parity tests need Java (Debian: default-jre-headless); .ci/run installs it"
+        )
+    from journeylens.engines import spark_session
+
+    session = spark_session(master="local[2]", driver_memory="1g")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def helpdesk(tmp_path_factory):
+    """The helpdesk log in a workspace, and its canonical events exported to Parquet."""
+    d = tmp_path_factory.mktemp("spark")
+    ws = Workspace.create(d / "ws")
+    ws.import_events(DATA / "helpdesk.csv")
+    ws.export(d / "events.parquet", format="parquet")
+    yield ws, d / "events.parquet"
+    ws.close()
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def test_spark_reads_the_same_canonical_table(spark, helpdesk):
+    from journeylens.engines import spark_events
+
+    ws, parquet = helpdesk
+    events = spark_events(parquet, session=spark)
+    assert list(events.columns) == list(ws.events.columns)
+    cols = ["case_id", "activity", "timestamp", "resource", "event_index"]
+    on_spark = _sorted(events.select(cols).to_pandas(), ["event_index"])
+    on_duck = _sorted(ws.events.select(cols).to_pandas(), ["event_index"])
+    assert len(on_spark) == 21348
+    pd.testing.assert_frame_equal(on_spark, on_duck, check_dtype=False)
+
+
+def test_dfg_parity(spark, helpdesk):
+    from journeylens.engines import spark_events
+
+    ws, parquet = helpdesk
+    spark_dfg = discover_dfg(spark_events(parquet, session=spark))
+    duck_dfg = discover_dfg(ws.events)
+    keys = ["source", "target"]
+    a, b = _sorted(spark_dfg.edges, keys), _sorted(duck_dfg.edges, keys)
+    counts = [*keys, "frequency", "cases"]
+    assert a[counts].values.tolist() == b[counts].values.tolist()
+    assert int(a.frequency.sum()) == 21348 - 4580
+    for col in ("mean_s", "min_s", "max_s", "total_s", "median_s"):
+        assert a[col].astype(float).round(3).tolist() == b[col].astype(float).round(3).tolist(), col
+
+
+def test_variants_and_case_table_parity(spark, helpdesk):
+    from journeylens.engines import spark_events
+
+    ws, parquet = helpdesk
+    events = spark_events(parquet, session=spark)
+    va, vb = variants(events), variants(ws.events)
+    assert len(va) == len(vb) == 226
+    assert va["count"].tolist() == vb["count"].tolist()
+    assert [tuple(v) for v in va["variant"]] == [tuple(v) for v in vb["variant"]]
+    ca = _sorted(case_table(events).to_pandas(), ["case_id"])
+    cb = _sorted(case_table(ws.events).to_pandas(), ["case_id"])
+    assert len(ca) == 4580
+    assert ca["events"].tolist() == cb["events"].tolist()
+    assert ca["duration_s"].round(3).tolist() == cb["duration_s"].round(3).tolist()
+    assert ca["rework"].tolist() == cb["rework"].tolist()
