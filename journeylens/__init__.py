@@ -10,7 +10,7 @@ Examples
 from __future__ import annotations
 
 from journeylens.cases import case_table
-from journeylens.dfg import DFG, discover_dfg
+from journeylens.dfg import DFG, discover_dfg, discover_map
 from journeylens.errors import (
     ColumnNotFoundError,
     InputError,
@@ -74,6 +74,7 @@ __all__ = [
     "case_variants",
     "department_stats",
     "discover_dfg",
+    "discover_map",
     "filter_from_dict",
     "handoff_matrix",
     "humanize_seconds",

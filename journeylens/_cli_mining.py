@@ -137,8 +137,7 @@ def map_(
     _filters: dict[str, Any] | None = None,
 ) -> None:
     """The process map (directly-follows graph), simplified with activity and path sliders."""
-    from journeylens.dfg import discover_dfg
-    from journeylens.processmap import ProcessMap
+    from journeylens.dfg import discover_map
 
     if measure not in ("frequency", "performance"):
         raise typer.BadParameter("expected frequency or performance", param_hint="--measure")
@@ -146,9 +145,13 @@ def map_(
         if not 0 <= value <= 100:
             raise typer.BadParameter("expected a percentage from 0 to 100", param_hint=name)
     with _open(workspace) as ws:
-        dfg = discover_dfg(_events(ws, _filters or {}))
-    pm = ProcessMap.from_dfg(dfg, measure=measure, statistic=statistic)  # type: ignore[arg-type]
-    pm = pm.simplify(activities=activities, paths=paths)
+        pm = discover_map(
+            _events(ws, _filters or {}),
+            activities=activities,
+            paths=paths,
+            measure=measure,  # type: ignore[arg-type]
+            statistic=statistic,
+        )
     if svg is not None:
         svg.write_text(pm.to_svg(), encoding="utf-8")
         if not (json_ or dot):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -26,9 +26,10 @@ from journeylens.cases import (
     _seconds,
     _window,
 )
+from journeylens.processmap import ProcessMap
 from journeylens.schema import ACTIVITY, CASE, ORDER, START, TIMESTAMP
 
-__all__ = ["DFG", "discover_dfg"]
+__all__ = ["DFG", "discover_dfg", "discover_map"]
 
 _TIMES = ("mean_s", "median_s", "p90_s", "min_s", "max_s", "total_s")
 EDGE_COLUMNS: tuple[str, ...] = ("source", "target", "frequency", "cases", *_TIMES)
@@ -236,3 +237,38 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
         start=_sorted(start.astype({"cases": "int64"}), ["cases", "activity"]),
         end=_sorted(end.astype({"cases": "int64"}), ["cases", "activity"]),
     )
+
+
+def discover_map(
+    events: ir.Table,
+    *,
+    activities: float = 100,
+    paths: float = 100,
+    measure: Literal["frequency", "performance"] = "frequency",
+    statistic: str | None = None,
+    quantiles: Quantiles = "exact",
+) -> ProcessMap:
+    """Discover a simplified process map from events, the way Disco's sliders work.
+
+    The activity slider keeps the most frequent activities (``ceil(n * activities / 100)``,
+    at least one, ties by name) and then *projects the log onto them*: events of hidden
+    activities are set aside and the remaining events of each case directly follow each other,
+    so ``A → X → B`` becomes ``A → B`` when ``X`` is hidden, with the time from ``A`` to ``B``.
+    The path slider then thins the arcs of that map while keeping every activity connected from
+    start to end (see :meth:`ProcessMap.simplify`).
+
+    Examples
+    --------
+    >>> pm = discover_map(ws.events, activities=50, paths=20)  # doctest: +SKIP
+    >>> pm.to_svg()  # doctest: +SKIP
+    """
+    full = discover_dfg(events, quantiles=quantiles)
+    if activities >= 100:
+        dfg = full
+    else:
+        probe = ProcessMap.from_dfg(full).simplify(activities=activities, paths=100)
+        kept = [str(a) for a in probe.activities["activity"]]
+        table = getattr(events, "table", events)
+        dfg = discover_dfg(table.filter(table[ACTIVITY].isin(kept)), quantiles=quantiles)
+    pm = ProcessMap.from_dfg(dfg, measure=measure, statistic=statistic)  # type: ignore[arg-type]
+    return pm.simplify(activities=100, paths=paths)

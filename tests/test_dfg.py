@@ -248,3 +248,31 @@ def test_matches_reference_on_random_logs(raw, rnd):
     assert dict(zip(dfg.end.activity, dfg.end.cases, strict=True)) == dict(end)
     assert dfg.arcs == len(raw) - len(seqs)
     assert dfg.events == len(raw) and dfg.cases == len(seqs)
+
+
+def test_discover_map_projects_the_log_onto_kept_activities():
+    from journeylens.dfg import discover_map
+
+    # X is the rarest activity; hiding it must join A → B directly, with the A..B time.
+    log = make_log(
+        [
+            Ev("c1", "A", "2024-05-01 09:00"),
+            Ev("c1", "X", "2024-05-01 09:30"),
+            Ev("c1", "B", "2024-05-01 10:00"),
+            Ev("c2", "A", "2024-05-01 09:00"),
+            Ev("c2", "B", "2024-05-01 09:20"),
+            Ev("c3", "A", "2024-05-01 09:00"),
+            Ev("c3", "B", "2024-05-01 09:40"),
+        ]
+    )
+    full = discover_map(log).to_dict()
+    assert {(e["source"], e["target"]) for e in full["edges"] if e["kind"] == "flow"} == {
+        ("A", "X"),
+        ("X", "B"),
+        ("A", "B"),
+    }
+    hidden = discover_map(log, activities=60).to_dict()  # ceil(3 * 0.6) = 2 activities
+    flows = [e for e in hidden["edges"] if e["kind"] == "flow"]
+    assert [(e["source"], e["target"], e["frequency"]) for e in flows] == [("A", "B", 3)]
+    assert flows[0]["max_s"] == 3600.0 and flows[0]["min_s"] == 1200.0
+    assert not any(e["synthetic"] for e in hidden["edges"])
