@@ -16,6 +16,13 @@ __all__ = [
 ]
 
 
+def option_for(role: str) -> str:
+    """The ``journeylens import`` option that sets a role's column."""
+    return {"case_id": "--case", "lifecycle": "--lifecycle-column"}.get(
+        role, "--" + role.replace("_", "-")
+    )
+
+
 class JourneylensError(Exception):
     """Base class of every error journeylens raises on purpose."""
 
@@ -32,7 +39,7 @@ class ColumnNotFoundError(InputError):
         shown = ", ".join(repr(c) for c in available)
         super().__init__(
             f"column {name!r} for the {role} was not found{where}; "
-            f"available columns: {shown}. Pass --{role.replace('_', '-')} with one of them."
+            f"available columns: {shown}. Pass {option_for(role)} with one of them."
         )
         self.role = role
         self.name = name

@@ -320,8 +320,8 @@ def canonicalise(
     END"""
     step("validating rows")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _jl_checked AS SELECT *, {reason} AS _reason, "
-        f"{ts} AS _ts, {start} AS _start FROM {STAGING}"
+        f"CREATE OR REPLACE TEMP TABLE _jl_checked AS SELECT *, {reason} AS __jl_reason, "
+        f"{ts} AS __jl_ts, {start} AS __jl_start FROM {STAGING}"
     )
     con.execute(REJECTS_DDL)
     value_of = {
@@ -338,15 +338,15 @@ def canonicalise(
         f"WHEN {_lit(r)} THEN CAST({expr} AS VARCHAR)" for r, (_, expr) in value_of.items()
     )
     detail = (
-        f"CASE WHEN _reason LIKE 'unparseable%' THEN 'expected a date-time like the formats ' "
+        f"CASE WHEN __jl_reason LIKE 'unparseable%' THEN 'expected a date-time like the formats ' "
         f"|| {_lit(fmt_list)} ELSE 'expected a non-empty value' END"
     )
     src_cols = ", ".join(_q(c) for c in staged.columns)
     con.execute(
-        f"""INSERT INTO rejects SELECT {source_id}, _row, NULL, _reason,
-            CASE _reason {case_value} END, CASE _reason {val_value} END, {detail},
+        f"""INSERT INTO rejects SELECT {source_id}, __jl_row, NULL, __jl_reason,
+            CASE __jl_reason {case_value} END, CASE __jl_reason {val_value} END, {detail},
             CAST(to_json(struct_pack({", ".join(f"{_q(c)} := {_q(c)}" for c in staged.columns)})) AS VARCHAR)
-            FROM _jl_checked WHERE _reason IS NOT NULL"""
+            FROM _jl_checked WHERE __jl_reason IS NOT NULL"""
         if src_cols
         else "SELECT 1"
     )
@@ -382,13 +382,13 @@ def canonicalise(
         typ, expr = typed[col]
         name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
         attr_sql.append(f"CAST({expr} AS {typ}) AS {_q(name)}")
-    order = f"(CAST({source_id} AS BIGINT) << 40) + _row"
+    order = f"(CAST({source_id} AS BIGINT) << 40) + __jl_row"
     select = ", ".join(
         [
             f"{text(schema.CASE)} AS case_id",
             f"{text(schema.ACTIVITY)} AS activity",
-            "_ts AS timestamp",
-            "_start AS start_timestamp",
+            "__jl_ts AS timestamp",
+            "__jl_start AS start_timestamp",
             *(f"{text(r)} AS {r}" for r in schema.ROLES[4:]),
             f"{order} AS event_index",
             f"CAST({source_id} AS INTEGER) AS source_id",
@@ -397,7 +397,7 @@ def canonicalise(
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT {select} "
-        f"FROM _jl_checked WHERE _reason IS NULL"
+        f"FROM _jl_checked WHERE __jl_reason IS NULL"
     )
     con.execute("DROP TABLE _jl_checked")
     if lifecycle != "all":
@@ -450,7 +450,7 @@ def _apply_lifecycle(
             f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
                 'start without complete', 'lifecycle', lifecycle,
                 'a start event with no later complete event of the same activity in its case',
-                NULL FROM _jl_new_events WHERE {life} = 'start'"""
+                CAST(to_json(struct_pack(case_id, activity, timestamp, resource, lifecycle)) AS VARCHAR) FROM _jl_new_events WHERE {life} = 'start'"""
         )
         con.execute(f"DELETE FROM _jl_new_events WHERE {life} = 'start'")
     keep = f"lifecycle IS NULL OR {life} = 'complete'"
@@ -458,7 +458,7 @@ def _apply_lifecycle(
         f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
             'skipped lifecycle transition', 'lifecycle', lifecycle,
             'only complete events are kept with --lifecycle {mode}; --lifecycle all keeps every row',
-            NULL FROM _jl_new_events WHERE NOT ({keep})"""
+            CAST(to_json(struct_pack(case_id, activity, timestamp, resource, lifecycle)) AS VARCHAR) FROM _jl_new_events WHERE NOT ({keep})"""
     )
     con.execute(f"DELETE FROM _jl_new_events WHERE NOT ({keep})")
 

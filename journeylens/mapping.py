@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from journeylens import schema
-from journeylens.errors import ColumnNotFoundError, InputError
+from journeylens.errors import ColumnNotFoundError, InputError, option_for
 
 __all__ = ["PRESETS", "Mapping", "detect_mapping"]
 
@@ -229,6 +229,6 @@ def detect_mapping(
         raise InputError(
             f"could not find a column for the {role.replace('_', ' ')}{where}; "
             f"available columns: {', '.join(repr(c) for c in cols)}. "
-            f"Name it with --{role.replace('_', '-')} COLUMN (or `{role}:` in journeylens.yaml)."
+            f"Name it with {option_for(role)} COLUMN (or `{role}:` in journeylens.yaml)."
         )
     return replace(Mapping(**chosen), detected=tuple(detected))

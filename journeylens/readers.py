@@ -1,7 +1,7 @@
 """Readers: bring a source (CSV, Parquet, XES, Excel, a database table) into DuckDB as-is.
 
 Each reader lands the source in a temporary *staging* table of the import's DuckDB connection,
-one row per source row, with a ``_row`` column (1-based position in the source) followed by the
+one row per source row, with a ``__jl_row`` column (1-based position in the source) followed by the
 source columns under their own names.  Nothing is interpreted yet: canonicalisation, validation
 and rejects are :mod:`journeylens.ingest`'s job, written once for every format.
 """
@@ -139,7 +139,7 @@ def _stage_csv(
     quoted = ", ".join(f'"{c}"' for c in (c.replace('"', '""') for c in cols))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGING} AS "
-        f"SELECT CAST(rowid - (SELECT min(rowid) FROM {STAGING}_raw) + 1 AS BIGINT) AS _row, "
+        f"SELECT CAST(rowid - (SELECT min(rowid) FROM {STAGING}_raw) + 1 AS BIGINT) AS __jl_row, "
         f"{quoted} FROM {STAGING}_raw"
     )
     con.execute(f"DROP TABLE {STAGING}_raw")
@@ -179,7 +179,7 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, f
     quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {STAGING} AS "
-        f"SELECT CAST(row_number() OVER () AS BIGINT) AS _row, {quoted} FROM _jl_arrow"
+        f"SELECT CAST(row_number() OVER () AS BIGINT) AS __jl_row, {quoted} FROM _jl_arrow"
     )
     con.unregister("_jl_arrow")
     return Staged(source, fmt, table.num_rows, cols)
@@ -189,7 +189,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {STAGING} AS SELECT "
-            f"CAST(file_row_number + 1 AS BIGINT) AS _row, * EXCLUDE (file_row_number) "
+            f"CAST(file_row_number + 1 AS BIGINT) AS __jl_row, * EXCLUDE (file_row_number) "
             f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
         )
     except duckdb.Error as e:
