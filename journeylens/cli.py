@@ -247,21 +247,72 @@ def export(
 
 
 @app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
+    scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=1)] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    format: Annotated[
+        str, typer.Option(help="csv or parquet (parquet streams, for big worlds).")
+    ] = "csv",
+    json_: JsonOpt = False,
+) -> None:
+    """Generate a realistic broadband provider: events, surveys, churn and planted truths."""
+    from journeylens.generate import generate as run
+
+    if format not in ("csv", "parquet"):
+        raise typer.BadParameter("expected csv or parquet", param_hint="--format")
+    world = run(out, scale=scale, seed=seed, format=format)  # type: ignore[arg-type]
+    summary = {
+        "events": str(world.events),
+        "surveys": str(world.surveys),
+        "outcomes": str(world.outcomes),
+        "truth": str(world.truth),
+        "journeys": world.journeys,
+        "n_events": world.n_events,
+        "n_surveys": world.n_surveys,
+        "n_churned": world.n_churned,
+    }
+    if json_:
+        _print_json(summary)
+    else:
+        out.print(
+            f"wrote {world.journeys:,} journeys ({world.n_events:,} events), "
+            f"{world.n_surveys:,} survey responses and {world.n_churned:,} churned customers "
+            f"to {world.out_dir}",
+            highlight=False,
+        )
+
+
+@app.command()
 def demo(
     workspace: WorkspaceOpt = Path("demo-workspace"),
+    scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=100)] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not serve.")] = False,
 ) -> None:
-    """Build a demo workspace from a bundled sample log and show its summary."""
+    """Build the demo workspace (a generated broadband provider) and show where to look."""
     from journeylens.demo import build_demo
 
-    report = build_demo(workspace)
+    with _progress(False) as step:
+        step(f"generating {scale:,} customer journeys and importing them")
+        world, report = build_demo(workspace, scale=scale, seed=seed)
     out.print(report.summary(), highlight=False, markup=False)
-    info(workspace=workspace, json_=False)
     out.print(
-        f"\nNext: journeylens map -w {workspace}   journeylens variants -w {workspace}",
+        f"surveys: {world.surveys}\noutcomes: {world.outcomes}\nplanted truths: {world.truth}",
         highlight=False,
     )
-    del no_serve  # the web app is not there yet; the demo only builds and prints
+    w = str(workspace)
+    out.print(
+        "\nStart here:\n"
+        f"  journeylens map -w {w} --activities 60 --paths 30 --svg map.svg\n"
+        f"  journeylens map -w {w} --measure performance --case-attr journey=new_connection\n"
+        f"  journeylens variants -w {w} --top 10 --case-attr journey=home_move\n"
+        f"  journeylens stats handoffs -w {w}\n"
+        f"  journeylens stats pingpong -w {w}",
+        highlight=False,
+    )
+    # The web app is not there yet (issue 7): the demo builds and prints, and does not serve.
+    del no_serve
 
 
 # The analysis commands register themselves on `app` (import for the side effect).

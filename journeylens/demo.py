@@ -1,4 +1,10 @@
-"""The demo workspace: the bundled sample log, imported and ready to explore."""
+"""The demo workspace: a generated broadband provider, imported and ready to explore.
+
+``journeylens demo`` generates the seeded world of :mod:`journeylens.generate` (new
+connections, home moves, repairs and complaints, with planted truths documented in
+``docs/demo.md``), keeps the generated files under ``<workspace>/data/`` and imports the events.
+Surveys and churn are written beside them for the voice-of-the-customer analyses.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +14,24 @@ from importlib import resources
 from pathlib import Path
 
 from journeylens.errors import WorkspaceError
+from journeylens.generate import GeneratedWorld, generate
 from journeylens.ingest import ImportReport
 from journeylens.workspace import CONFIG_NAME, Workspace
 
-__all__ = ["SAMPLE_LOG", "build_demo"]
+__all__ = ["build_demo", "sample_log_path"]
 
 SAMPLE_LOG = "receipt.xes.gz"
 
 
 def sample_log_path() -> Path:
-    """Path of the bundled sample log (a real public log, see journeylens/data/README.md)."""
+    """Path of the bundled real log (see journeylens/data/README.md), for examples and tests."""
     return Path(str(resources.files("journeylens") / "data" / SAMPLE_LOG))
 
 
-def build_demo(path: str | os.PathLike[str]) -> ImportReport:
-    """(Re)build the demo workspace at ``path`` from the bundled sample log.
+def build_demo(
+    path: str | os.PathLike[str], *, scale: int = 20_000, seed: int = 7
+) -> tuple[GeneratedWorld, ImportReport]:
+    """(Re)build the demo workspace at ``path``: generate the world and import its events.
 
     An existing demo workspace there is replaced; any other non-empty folder is refused.
     """
@@ -34,4 +43,6 @@ def build_demo(path: str | os.PathLike[str]) -> ImportReport:
             )
         shutil.rmtree(p)
     with Workspace.create(p) as ws:
-        return ws.import_events(sample_log_path())
+        world = generate(p / "data", scale=scale, seed=seed, format="csv")
+        report = ws.import_events(world.events)
+    return world, report
