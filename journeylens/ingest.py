@@ -23,7 +23,10 @@ from journeylens.errors import InputError
 from journeylens.mapping import Mapping, detect_mapping
 from journeylens.readers import STAGING, Staged
 
-__all__ = ["ImportReport", "Lifecycle", "canonicalise", "rebuild_cases"]
+__all__ = ["INTERNAL_COLUMNS", "ImportReport", "Lifecycle", "canonicalise", "rebuild_cases"]
+
+#: Bookkeeping columns of the new-events table that never reach the workspace's events.
+INTERNAL_COLUMNS = ("__jl_row", "__jl_ts_raw", "__jl_start_raw", "__jl_reason")
 
 Lifecycle = Literal["all", "complete", "merge"]
 
@@ -131,7 +134,11 @@ def detect_timestamp_formats(
         SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
             SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
                                          ORDER BY v) AS k
-            FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM {STAGING}
+            FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM (
+                    (SELECT {_q(column)} FROM {STAGING} LIMIT 2000)
+                    UNION ALL
+                    (SELECT {_q(column)} FROM {STAGING} USING SAMPLE reservoir(20000 ROWS)
+                     REPEATABLE (7)))
                   WHERE {_q(column)} IS NOT NULL)
         ) WHERE k <= 40"""
     )
@@ -178,25 +185,46 @@ def detect_timestamp_formats(
     return chosen or [ISO], warnings
 
 
+_OFFSET = r"'(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$'"
+
+
 def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
-    """SQL turning a source column into a naive UTC timestamp (NULL when unparseable)."""
+    """SQL turning a source column into a naive UTC timestamp (NULL when unparseable).
+
+    Values with a UTC offset are converted to UTC.  Naive values are kept as they are, or, with
+    ``localize``, read in the session's time zone (the source's zone, set by the caller while
+    the import runs) and converted to UTC, so durations across a DST change come out right.
+    """
     c = _q(column)
+
+    def naive(expr: str) -> str:
+        if not localize:
+            return expr
+        return f"CAST(timezone('UTC', CAST({expr} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+
+    def aware(expr: str) -> str:
+        return f"CAST(timezone('UTC', {expr}) AS TIMESTAMP)"
+
     if col_type.startswith("TIMESTAMP WITH TIME ZONE"):
-        return f"timezone('UTC', {c})"
+        return aware(c)
     if col_type.startswith("TIMESTAMP") or col_type == "DATE":
-        base = f"CAST({c} AS TIMESTAMP)"
-    else:
-        s = f"trim(CAST({c} AS VARCHAR))"
-        parts = [
-            f"CAST(try_cast({s} AS TIMESTAMPTZ) AS TIMESTAMP)"
-            if f == ISO
-            else f"CAST(try_strptime({s}, {_lit(f)}) AS TIMESTAMP)"
-            for f in formats
-        ]
-        base = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
-    # The session TimeZone is the source's zone while we import: naive wall-clock times are
-    # read in it, then expressed in UTC, so durations across a DST change come out right.
-    return f"CAST(timezone('UTC', CAST({base} AS TIMESTAMPTZ)) AS TIMESTAMP)" if localize else base
+        return naive(f"CAST({c} AS TIMESTAMP)")
+    s = f"trim(CAST({c} AS VARCHAR))"
+    parts = []
+    for f in formats:
+        if f == ISO:
+            # The plain TIMESTAMP cast is the fast path, but it would silently drop an offset:
+            # values that end in one take the (slower) time-zone-aware cast.
+            parts.append(
+                f"CASE WHEN regexp_matches({s}, {_OFFSET}) "
+                f"THEN {aware(f'try_cast({s} AS TIMESTAMPTZ)')} "
+                f"ELSE {naive(f'try_cast({s} AS TIMESTAMP)')} END"
+            )
+        elif "%z" in f or "%Z" in f:
+            parts.append(aware(f"try_strptime({s}, {_lit(f)})"))
+        else:
+            parts.append(naive(f"CAST(try_strptime({s}, {_lit(f)}) AS TIMESTAMP)"))
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
 def _attribute_types(
@@ -309,47 +337,83 @@ def canonicalise(
         else "CAST(NULL AS TIMESTAMP)"
     )
     ts_raw = f"CAST({_q(ts_col)} AS VARCHAR)"
-    start_raw = f"CAST({_q(start_col)} AS VARCHAR)" if start_col else "NULL"
+    start_raw = f"CAST({_q(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
     fmt_list = ", ".join(fmts.get(schema.TIMESTAMP, [])) or types[ts_col]
-    reason = f"""CASE
-        WHEN {text(schema.CASE)} IS NULL THEN 'missing case id'
-        WHEN {text(schema.ACTIVITY)} IS NULL THEN 'missing activity'
-        WHEN {ts_raw} IS NULL OR trim({ts_raw}) = '' THEN 'missing timestamp'
-        WHEN {ts} IS NULL THEN 'unparseable timestamp'
-        WHEN {start_raw} IS NOT NULL AND {start} IS NULL THEN 'unparseable start timestamp'
+    # event_index and source_id of a canonical export are this workspace's own bookkeeping:
+    # regenerated (rows arrive in canonical order), not kept as attributes.
+    attrs = [
+        c for c in staged.columns if c not in m.columns() and c not in (schema.ORDER, schema.SOURCE)
+    ]
+    attr_sql: list[str] = []
+    typed = _attribute_types(con, attrs, types, decimal)
+    for col in attrs:
+        typ, expr = typed[col]
+        name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
+        attr_sql.append(f"CAST({expr} AS {typ}) AS {_q(name)}")
+    order = f"(CAST({source_id} AS BIGINT) << 40) + __jl_row"
+    select = ", ".join(
+        [
+            "__jl_row",
+            f"{text(schema.CASE)} AS case_id",
+            f"{text(schema.ACTIVITY)} AS activity",
+            f"{ts} AS timestamp",
+            f"{start} AS start_timestamp",
+            *(f"{text(r)} AS {r}" for r in schema.ROLES[4:]),
+            f"{order} AS event_index",
+            f"CAST({source_id} AS INTEGER) AS source_id",
+            *attr_sql,
+            f"{ts_raw} AS __jl_ts_raw",
+            f"{start_raw} AS __jl_start_raw",
+        ]
+    )
+    reason = """CASE
+        WHEN case_id IS NULL THEN 'missing case id'
+        WHEN activity IS NULL THEN 'missing activity'
+        WHEN __jl_ts_raw IS NULL OR trim(__jl_ts_raw) = '' THEN 'missing timestamp'
+        WHEN timestamp IS NULL THEN 'unparseable timestamp'
+        WHEN __jl_start_raw IS NOT NULL AND start_timestamp IS NULL
+            THEN 'unparseable start timestamp'
     END"""
     step("validating rows")
+    # One pass builds the canonical rows and judges each; rejected rows are copied to `rejects`
+    # (with the raw source row) and deleted, so the table left is the new events.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _jl_checked AS SELECT *, {reason} AS __jl_reason, "
-        f"{ts} AS __jl_ts, {start} AS __jl_start FROM {STAGING}"
+        f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS "
+        f"SELECT *, {reason} AS __jl_reason FROM (SELECT {select} FROM {STAGING})"
     )
     con.execute(REJECTS_DDL)
-    value_of = {
-        "missing case id": (m.case_id, _q(m.case_id)),
-        "missing activity": (m.activity, _q(m.activity)),
-        "missing timestamp": (ts_col, ts_raw),
-        "unparseable timestamp": (ts_col, ts_raw),
-        "unparseable start timestamp": (start_col, start_raw),
+    column_of = {
+        "missing case id": m.case_id,
+        "missing activity": m.activity,
+        "missing timestamp": ts_col,
+        "unparseable timestamp": ts_col,
+        "unparseable start timestamp": start_col,
     }
+    case_column = " ".join(f"WHEN {_lit(r)} THEN {_lit(c or '')}" for r, c in column_of.items())
     case_value = " ".join(
-        f"WHEN {_lit(r)} THEN {_lit(col or '')}" for r, (col, _) in value_of.items()
-    )
-    val_value = " ".join(
-        f"WHEN {_lit(r)} THEN CAST({expr} AS VARCHAR)" for r, (_, expr) in value_of.items()
+        f"WHEN {_lit(r)} THEN CAST(s.{_q(c)} AS VARCHAR)" for r, c in column_of.items() if c
     )
     detail = (
-        f"CASE WHEN __jl_reason LIKE 'unparseable%' THEN 'expected a date-time like the formats ' "
-        f"|| {_lit(fmt_list)} ELSE 'expected a non-empty value' END"
+        f"CASE WHEN e.__jl_reason LIKE 'unparseable%' THEN "
+        f"'expected a date-time like the formats ' || {_lit(fmt_list)} "
+        f"ELSE 'expected a non-empty value' END"
     )
-    src_cols = ", ".join(_q(c) for c in staged.columns)
+    raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
+    n_rejected = con.execute(
+        "SELECT count(*) FROM _jl_new_events WHERE __jl_reason IS NOT NULL"
+    ).fetchone()[0]
+    # Joining back to the staging table for the raw rows costs a scan: only when needed.
     con.execute(
-        f"""INSERT INTO rejects SELECT {source_id}, __jl_row, NULL, __jl_reason,
-            CASE __jl_reason {case_value} END, CASE __jl_reason {val_value} END, {detail},
-            CAST(to_json(struct_pack({", ".join(f"{_q(c)} := {_q(c)}" for c in staged.columns)})) AS VARCHAR)
-            FROM _jl_checked WHERE __jl_reason IS NOT NULL"""
-        if src_cols
-        else "SELECT 1"
+        "SELECT 1"
+        if not n_rejected
+        else f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
+            CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END, {detail},
+            CAST(to_json(struct_pack({raw})) AS VARCHAR)
+        FROM (SELECT __jl_row, __jl_reason FROM _jl_new_events WHERE __jl_reason IS NOT NULL) e
+        JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
     )
+    if n_rejected:
+        con.execute("DELETE FROM _jl_new_events WHERE __jl_reason IS NOT NULL")
     if staged.malformed and staged.format == "csv":
         # Good row r sits on file line r + 1 (header) + the malformed lines before it.
         con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
@@ -371,35 +435,6 @@ def canonicalise(
         )
 
     step("building events")
-    # event_index and source_id of a canonical export are this workspace's own bookkeeping:
-    # regenerated (rows arrive in canonical order), not kept as attributes.
-    attrs = [
-        c for c in staged.columns if c not in m.columns() and c not in (schema.ORDER, schema.SOURCE)
-    ]
-    attr_sql: list[str] = []
-    typed = _attribute_types(con, attrs, types, decimal)
-    for col in attrs:
-        typ, expr = typed[col]
-        name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
-        attr_sql.append(f"CAST({expr} AS {typ}) AS {_q(name)}")
-    order = f"(CAST({source_id} AS BIGINT) << 40) + __jl_row"
-    select = ", ".join(
-        [
-            f"{text(schema.CASE)} AS case_id",
-            f"{text(schema.ACTIVITY)} AS activity",
-            "__jl_ts AS timestamp",
-            "__jl_start AS start_timestamp",
-            *(f"{text(r)} AS {r}" for r in schema.ROLES[4:]),
-            f"{order} AS event_index",
-            f"CAST({source_id} AS INTEGER) AS source_id",
-            *attr_sql,
-        ]
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT {select} "
-        f"FROM _jl_checked WHERE __jl_reason IS NULL"
-    )
-    con.execute("DROP TABLE _jl_checked")
     if lifecycle != "all":
         _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=m.lifecycle is not None)
 

@@ -341,7 +341,11 @@ class Workspace:
     def _append_events(self, new: str) -> None:
         """Insert new events by column name, widening the table for new attributes."""
         have = ingest._column_types(self.con, "events")
-        incoming = ingest._column_types(self.con, new)
+        incoming = {
+            c: t
+            for c, t in ingest._column_types(self.con, new).items()
+            if c not in ingest.INTERNAL_COLUMNS
+        }
         for col, typ in incoming.items():
             q = ingest._q(col)
             if col not in have:
@@ -352,7 +356,8 @@ class Workspace:
                     self.con.execute(f"ALTER TABLE events ALTER {q} TYPE VARCHAR")
                 if typ != "VARCHAR":
                     self.con.execute(f"ALTER TABLE {new} ALTER {q} TYPE VARCHAR")
-        self.con.execute(f"INSERT INTO events BY NAME SELECT * FROM {new}")
+        internal = ", ".join(ingest.INTERNAL_COLUMNS)
+        self.con.execute(f"INSERT INTO events BY NAME SELECT * EXCLUDE ({internal}) FROM {new}")
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str):
