@@ -311,11 +311,21 @@ def stats(
 
         _print_json(_records(frame))
         return
-    t = Table(*map(str, frame.columns), title=what)
-    for row in frame.itertuples(index=False):
-        t.add_row(
-            *("" if v is None else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row)
-        )
+    from journeylens.processmap import humanize_seconds
+
+    def cell(column: str, value: Any) -> str:
+        if value is None or value != value:  # None or NaN
+            return ""
+        if column.endswith("_s"):
+            return humanize_seconds(float(value))
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return str(value)
+
+    headers = [c[:-2].replace("_", " ") if c.endswith("_s") else c for c in frame.columns]
+    t = Table(*headers, title=what)
+    for row in frame.to_dict("records"):
+        t.add_row(*(cell(c, row[c]) for c in frame.columns))
     out.print(t)
 
 
