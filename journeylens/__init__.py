@@ -35,13 +35,7 @@ from journeylens.filters import (
 )
 from journeylens.ingest import ImportReport
 from journeylens.processmap import ProcessMap, humanize_seconds
-from journeylens.stats import (
-    activity_stats,
-    department_stats,
-    handoff_matrix,
-    ping_pong,
-    resource_stats,
-)
+from journeylens.stats import handoff_matrix, ping_pong, summary_stats
 from journeylens.variants import case_variants, variant_key, variants
 from journeylens.workspace import Workspace
 
@@ -68,11 +62,9 @@ __all__ = [
     "WorkspaceError",
     "WorkspaceLockedError",
     "__version__",
-    "activity_stats",
     "all_of",
     "case_table",
     "case_variants",
-    "department_stats",
     "discover_dfg",
     "discover_map",
     "filter_from_dict",
@@ -81,7 +73,7 @@ __all__ = [
     "parse_filter_options",
     "ping_pong",
     "read_events",
-    "resource_stats",
+    "summary_stats",
     "variant_key",
     "variants",
 ]

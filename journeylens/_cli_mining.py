@@ -300,9 +300,9 @@ def stats(
     with _open(workspace) as ws:
         events = _events(ws, _filters or {})
         frame = {
-            "activities": lambda: st.activity_stats(events),
-            "resources": lambda: st.resource_stats(events),
-            "departments": lambda: st.department_stats(events),
+            "activities": lambda: st.summary_stats(events, by="activity"),
+            "resources": lambda: st.summary_stats(events, by="resource"),
+            "departments": lambda: st.summary_stats(events, by="department"),
             "handoffs": lambda: st.handoff_matrix(events, by=by),  # type: ignore[arg-type]
             "pingpong": lambda: st.ping_pong(events, by=by),  # type: ignore[arg-type]
         }[what]()

@@ -30,13 +30,7 @@ from journeylens.cases import (
 from journeylens.errors import InputError
 from journeylens.schema import ACTIVITY, CASE, DEPARTMENT, RESOURCE, START, TIMESTAMP
 
-__all__ = [
-    "activity_stats",
-    "department_stats",
-    "handoff_matrix",
-    "ping_pong",
-    "resource_stats",
-]
+__all__ = ["handoff_matrix", "ping_pong", "summary_stats"]
 
 #: Who owns an event, for hand-offs and ping-pong.
 Owner = Literal["department", "resource"]
@@ -59,9 +53,63 @@ def _sorted(frame: pd.DataFrame, count: str, keys: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True).astype({c: "int64" for c in out.columns if c in _COUNTS})
 
 
-def _group_stats(events: ir.Table, key: str, *, caller: str, how: Quantiles) -> pd.DataFrame:
-    """Events, cases, waiting and service time per value of ``key`` (nulls left out)."""
-    events = _require(events, (*_BASE, key), caller=caller)
+#: What summary statistics can be grouped by.
+GroupBy = Literal["activity", "resource", "department"]
+_GROUPS: dict[str, str] = {"activity": ACTIVITY, "resource": RESOURCE, "department": DEPARTMENT}
+
+
+def summary_stats(
+    events: ir.Table, *, by: GroupBy = "activity", quantiles: Quantiles = "exact"
+) -> pd.DataFrame:
+    """Volume, waiting time and service time per activity, resource or department.
+
+    Events in a case are ordered by ``timestamp``, then ``event_index`` for ties; events with
+    no value in the ``by`` column are left out.
+
+    Parameters
+    ----------
+    events
+        Canonical events; needs ``case_id``, ``activity``, ``timestamp``, ``event_index`` and
+        the ``by`` column; ``start_timestamp`` (optional) gives service times.
+    by
+        ``"activity"`` (default), ``"resource"`` or ``"department"``.
+    quantiles
+        ``"exact"`` (default, interpolated like numpy) or ``"approx"`` medians.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` column, ``events``, ``cases``, ``mean_wait_s`` / ``median_wait_s`` (seconds
+        since the previous event of the case, none for a case's first event) and
+        ``mean_service_s`` / ``median_service_s`` (null without start timestamps), sorted by
+        ``events`` descending, then the ``by`` value.
+
+    Examples
+    --------
+    >>> from datetime import datetime as dt
+    >>> import ibis, pyarrow as pa
+    >>> from journeylens.stats import summary_stats
+    >>> ev = ibis.memtable(
+    ...     pa.table(
+    ...         {
+    ...             "case_id": ["c1", "c1"],
+    ...             "activity": ["A", "B"],
+    ...             "timestamp": [dt(2024, 1, 1, 9), dt(2024, 1, 1, 9, 10)],
+    ...             "resource": ["ann", "bob"],
+    ...             "department": ["front", "back"],
+    ...             "event_index": [0, 1],
+    ...         }
+    ...     )
+    ... )
+    >>> summary_stats(ev)[["activity", "events", "mean_wait_s"]].to_dict("records")
+    [{'activity': 'A', 'events': 1, 'mean_wait_s': nan}, {'activity': 'B', 'events': 1, 'mean_wait_s': 600.0}]
+    >>> summary_stats(ev, by="department")[["department", "mean_wait_s"]].to_dict("records")
+    [{'department': 'back', 'mean_wait_s': 600.0}, {'department': 'front', 'mean_wait_s': nan}]
+    """
+    if by not in _GROUPS:
+        raise InputError(f"by must be one of {sorted(_GROUPS)}, got {by!r}")
+    key = _GROUPS[by]
+    events = _require(events, (*_BASE, key), caller="summary_stats")
     w = _window(events)
     timed = events.select(
         key=events[key],
@@ -76,150 +124,15 @@ def _group_stats(events: ir.Table, key: str, *, caller: str, how: Quantiles) -> 
             events=timed.count(),
             cases=timed.case_id.nunique(),
             mean_wait_s=timed.wait_s.mean(),
-            median_wait_s=_quantile(timed.wait_s, 0.5, how),
+            median_wait_s=_quantile(timed.wait_s, 0.5, quantiles),
             mean_service_s=timed.service_s.mean(),
-            median_service_s=_quantile(timed.service_s, 0.5, how),
+            median_service_s=_quantile(timed.service_s, 0.5, quantiles),
         )
         .to_pyarrow()
         .to_pandas()
         .rename(columns={"key": key})
     )
     return _sorted(out, "events", [key])
-
-
-def activity_stats(events: ir.Table, *, quantiles: Quantiles = "exact") -> pd.DataFrame:
-    """Per-activity volume, waiting time and service time.
-
-    Events in a case are ordered by ``timestamp``, then ``event_index`` for ties; events
-    without a activity are left out.
-
-    Parameters
-    ----------
-    events
-        Canonical events; needs ``case_id``, ``activity``, ``timestamp``, ``event_index``;
-        ``start_timestamp`` (optional) gives service times.
-    quantiles
-        ``"exact"`` (default, interpolated like numpy) or ``"approx"`` medians.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``activity``, ``events``, ``cases``, ``mean_wait_s`` / ``median_wait_s`` (seconds since
-        the previous event of the case, none for a case's first event) and ``mean_service_s`` /
-        ``median_service_s`` (null without start timestamps), sorted by ``events`` descending,
-        then ``activity``.
-
-    Examples
-    --------
-    >>> from datetime import datetime as dt
-    >>> import ibis, pyarrow as pa
-    >>> from journeylens.stats import activity_stats
-    >>> ev = ibis.memtable(
-    ...     pa.table(
-    ...         {
-    ...             "case_id": ["c1", "c1"],
-    ...             "activity": ["A", "B"],
-    ...             "timestamp": [dt(2024, 1, 1, 9), dt(2024, 1, 1, 9, 10)],
-    ...             "resource": ["ann", "bob"],
-    ...             "department": ["front", "back"],
-    ...             "event_index": [0, 1],
-    ...         }
-    ...     )
-    ... )
-    >>> activity_stats(ev)[["activity", "events", "mean_wait_s"]].to_dict("records")
-    [{'activity': 'A', 'events': 1, 'mean_wait_s': nan}, {'activity': 'B', 'events': 1, 'mean_wait_s': 600.0}]
-    """
-    return _group_stats(events, ACTIVITY, caller="activity_stats", how=quantiles)
-
-
-def resource_stats(events: ir.Table, *, quantiles: Quantiles = "exact") -> pd.DataFrame:
-    """Per-resource volume, waiting time and service time.
-
-    Events in a case are ordered by ``timestamp``, then ``event_index`` for ties; events
-    without a resource are left out.
-
-    Parameters
-    ----------
-    events
-        Canonical events; needs ``case_id``, ``activity``, ``timestamp``, ``event_index``, ``resource``;
-        ``start_timestamp`` (optional) gives service times.
-    quantiles
-        ``"exact"`` (default, interpolated like numpy) or ``"approx"`` medians.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``resource``, ``events``, ``cases``, ``mean_wait_s`` / ``median_wait_s`` (seconds since
-        the previous event of the case, none for a case's first event) and ``mean_service_s`` /
-        ``median_service_s`` (null without start timestamps), sorted by ``events`` descending,
-        then ``resource``.
-
-    Examples
-    --------
-    >>> from datetime import datetime as dt
-    >>> import ibis, pyarrow as pa
-    >>> from journeylens.stats import resource_stats
-    >>> ev = ibis.memtable(
-    ...     pa.table(
-    ...         {
-    ...             "case_id": ["c1", "c1"],
-    ...             "activity": ["A", "B"],
-    ...             "timestamp": [dt(2024, 1, 1, 9), dt(2024, 1, 1, 9, 10)],
-    ...             "resource": ["ann", "bob"],
-    ...             "department": ["front", "back"],
-    ...             "event_index": [0, 1],
-    ...         }
-    ...     )
-    ... )
-    >>> resource_stats(ev)[["resource", "events", "mean_wait_s"]].to_dict("records")
-    [{'resource': 'ann', 'events': 1, 'mean_wait_s': nan}, {'resource': 'bob', 'events': 1, 'mean_wait_s': 600.0}]
-    """
-    return _group_stats(events, RESOURCE, caller="resource_stats", how=quantiles)
-
-
-def department_stats(events: ir.Table, *, quantiles: Quantiles = "exact") -> pd.DataFrame:
-    """Per-department volume, waiting time and service time.
-
-    Events in a case are ordered by ``timestamp``, then ``event_index`` for ties; events
-    without a department are left out.
-
-    Parameters
-    ----------
-    events
-        Canonical events; needs ``case_id``, ``activity``, ``timestamp``, ``event_index``, ``department``;
-        ``start_timestamp`` (optional) gives service times.
-    quantiles
-        ``"exact"`` (default, interpolated like numpy) or ``"approx"`` medians.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``department``, ``events``, ``cases``, ``mean_wait_s`` / ``median_wait_s`` (seconds since
-        the previous event of the case, none for a case's first event) and ``mean_service_s`` /
-        ``median_service_s`` (null without start timestamps), sorted by ``events`` descending,
-        then ``department``.
-
-    Examples
-    --------
-    >>> from datetime import datetime as dt
-    >>> import ibis, pyarrow as pa
-    >>> from journeylens.stats import department_stats
-    >>> ev = ibis.memtable(
-    ...     pa.table(
-    ...         {
-    ...             "case_id": ["c1", "c1"],
-    ...             "activity": ["A", "B"],
-    ...             "timestamp": [dt(2024, 1, 1, 9), dt(2024, 1, 1, 9, 10)],
-    ...             "resource": ["ann", "bob"],
-    ...             "department": ["front", "back"],
-    ...             "event_index": [0, 1],
-    ...         }
-    ...     )
-    ... )
-    >>> department_stats(ev)[["department", "events", "mean_wait_s"]].to_dict("records")
-    [{'department': 'back', 'events': 1, 'mean_wait_s': 600.0}, {'department': 'front', 'events': 1, 'mean_wait_s': nan}]
-    """
-    return _group_stats(events, DEPARTMENT, caller="department_stats", how=quantiles)
 
 
 def _owned(events: ir.Table, by: str, caller: str) -> tuple[ir.Table, str]:

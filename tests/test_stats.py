@@ -7,11 +7,9 @@ from _logs import Ev, make_log
 
 from journeylens.errors import InputError
 from journeylens.stats import (
-    activity_stats,
-    department_stats,
     handoff_matrix,
     ping_pong,
-    resource_stats,
+    summary_stats,
 )
 
 ROWS = [
@@ -28,7 +26,7 @@ LOG = make_log(ROWS)
 
 
 def test_activity_stats():
-    s = activity_stats(LOG).set_index("activity")
+    s = summary_stats(LOG, by="activity").set_index("activity")
     assert list(s.index) == ["A", "B", "C", "D"]  # events desc, then name
     assert s.loc["A", "events"] == 2 and s.loc["A", "cases"] == 2
     assert s.loc[["A"], "mean_wait_s"].isna().all()  # first events wait for nothing
@@ -41,7 +39,7 @@ def test_activity_stats():
 
 
 def test_resource_stats_leave_out_unassigned():
-    s = resource_stats(LOG)
+    s = summary_stats(LOG, by="resource")
     assert list(s.resource) == ["ann", "bob", "cid"]
     assert list(s.events) == [3, 1, 1]
     ann = s.set_index("resource").loc["ann"]
@@ -49,7 +47,7 @@ def test_resource_stats_leave_out_unassigned():
 
 
 def test_department_stats():
-    s = department_stats(LOG).set_index("department")
+    s = summary_stats(LOG, by="department").set_index("department")
     assert s.events.to_dict() == {"front": 3, "back": 2}
     assert s.loc["back", "mean_wait_s"] == 2100.0
 
@@ -130,4 +128,4 @@ def test_bad_owner_option():
 
 def test_missing_owner_column():
     with pytest.raises(InputError, match="'department'"):
-        department_stats(LOG.drop("department"))
+        summary_stats(LOG.drop("department"), by="department")
