@@ -30,9 +30,10 @@ format: $(BIN)/journeylens
 	$(BIN)/ruff format journeylens tests bench
 	$(BIN)/ruff check --fix journeylens tests bench
 
+# make bench BENCH_ARGS="--events 1M,5M --groups import"
 bench: $(BIN)/journeylens
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(WS) .pytest_cache .ruff_cache
