@@ -377,8 +377,12 @@ def canonicalise(
     step("validating rows")
     # One pass builds the canonical rows and judges each; rejected rows are copied to `rejects`
     # (with the raw source row) and deleted, so the table left is the new events.
+    # With every row kept (the default) the new events stay a view: rejects come from one
+    # narrow pass, and the rows go straight into `events`, never copied through a temp table.
+    # Lifecycle handling rewrites rows, so it needs them materialised.
+    relation = "VIEW" if lifecycle == "all" else "TABLE"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS "
+        f"CREATE OR REPLACE TEMP {relation} _jl_new_events AS "
         f"SELECT *, {reason} AS __jl_reason FROM (SELECT {select} FROM {STAGING})"
     )
     con.execute(REJECTS_DDL)
@@ -399,21 +403,21 @@ def canonicalise(
         f"ELSE 'expected a non-empty value' END"
     )
     raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
-    n_rejected = con.execute(
-        "SELECT count(*) FROM _jl_new_events WHERE __jl_reason IS NOT NULL"
-    ).fetchone()[0]
-    # Joining back to the staging table for the raw rows costs a scan: only when needed.
     con.execute(
-        "SELECT 1"
-        if not n_rejected
-        else f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
-            CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END, {detail},
-            CAST(to_json(struct_pack({raw})) AS VARCHAR)
-        FROM (SELECT __jl_row, __jl_reason FROM _jl_new_events WHERE __jl_reason IS NOT NULL) e
-        JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+        "CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT __jl_row, __jl_reason "
+        "FROM _jl_new_events WHERE __jl_reason IS NOT NULL"
     )
+    n_rejected = con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]
     if n_rejected:
-        con.execute("DELETE FROM _jl_new_events WHERE __jl_reason IS NOT NULL")
+        con.execute(
+            f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
+                CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
+                {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
+            FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+        )
+        if relation == "TABLE":
+            con.execute("DELETE FROM _jl_new_events WHERE __jl_reason IS NOT NULL")
+    con.execute("DROP TABLE _jl_rejected")
     if staged.malformed and staged.format == "csv":
         # Good row r sits on file line r + 1 (header) + the malformed lines before it.
         con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
@@ -438,14 +442,6 @@ def canonicalise(
     if lifecycle != "all":
         _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=m.lifecycle is not None)
 
-    step("checking the events")
-    reasons = con.execute(
-        f"SELECT reason, count(*) FROM rejects WHERE source_id = {source_id} GROUP BY reason"
-    ).fetchall()
-    report.reasons = {r: n for r, n in reasons}
-    report.rejected = sum(report.reasons.values())
-    _fill_checks(con, report)
-    report.merged = report.rows_read - report.loaded - report.rejected
     return "_jl_new_events", report
 
 
@@ -498,36 +494,42 @@ def _apply_lifecycle(
     con.execute(f"DELETE FROM _jl_new_events WHERE NOT ({keep})")
 
 
-def _fill_checks(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Count what the import stored and rejected, and run the checks, on the stored rows.
+
+    Runs after the new events were appended to ``events`` (same transaction), reading them
+    back by ``source_id``: a columnar scan of what was written, cheaper than checking a copy.
+    """
+    sid = int(report.source_id or 0)
+    reasons = con.execute(
+        f"SELECT reason, count(*) FROM rejects WHERE source_id = {sid} GROUP BY reason"
+    ).fetchall()
+    report.reasons = {r: n for r, n in reasons}
+    report.rejected = sum(report.reasons.values())
+    new = f"(SELECT * FROM events WHERE source_id = {sid})"
     horizon = dt.datetime.now() + dt.timedelta(days=365)
     row = con.execute(
-        """SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
+        f"""SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
             min(timestamp), max(timestamp),
             count(*) FILTER (WHERE timestamp < ? OR timestamp > ?),
             count(*) FILTER (WHERE start_timestamp > timestamp)
-        FROM _jl_new_events""",
+        FROM {new}""",
         [_EARLIEST_PLAUSIBLE, horizon],
     ).fetchone()
-    (
-        n,
-        report.cases,
-        report.activities,
-        lo,
-        hi,
-        report.suspicious_timestamps,
-        report.start_after_end,
-    ) = row
+    n, report.cases, report.activities, lo, hi, report.suspicious_timestamps = row[:6]
+    report.start_after_end = row[6]
     report.loaded = n
     report.time_range = (str(lo) if lo else None, str(hi) if hi else None)
     report.duplicate_events = con.execute(
-        """SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM _jl_new_events
+        f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {new}
            GROUP BY case_id, activity, timestamp, resource HAVING count(*) > 1)"""
     ).fetchone()[0]
     report.out_of_order_cases = con.execute(
-        """SELECT count(DISTINCT case_id) FROM (SELECT case_id, timestamp,
+        f"""SELECT count(DISTINCT case_id) FROM (SELECT case_id, timestamp,
                lag(timestamp) OVER (PARTITION BY case_id ORDER BY event_index) AS prev
-           FROM _jl_new_events) WHERE prev > timestamp"""
+           FROM {new}) WHERE prev > timestamp"""
     ).fetchone()[0]
+    report.merged = report.rows_read - report.loaded - report.rejected
 
 
 def case_attribute_columns(con: duckdb.DuckDBPyConnection, table: str = "events") -> list[str]:
@@ -535,12 +537,15 @@ def case_attribute_columns(con: duckdb.DuckDBPyConnection, table: str = "events"
     attrs = [c for c in _column_types(con, table) if c not in schema.CANONICAL]
     if not attrs:
         return []
-    inner = ", ".join(f"count(DISTINCT {_q(c)}) AS {_q(c)}" for c in attrs)
-    outer = ", ".join(f"max({_q(c)})" for c in attrs)
+    # Constant within a case <=> min = max in every case (cheaper than counting distinct).
+    inner = ", ".join(
+        f'min({_q(c)}) AS "{k}lo", max({_q(c)}) AS "{k}hi"' for k, c in enumerate(attrs)
+    )
+    outer = ", ".join(f'count(*) FILTER (WHERE "{k}lo" <> "{k}hi")' for k in range(len(attrs)))
     row = con.execute(
         f"SELECT {outer} FROM (SELECT {inner} FROM {table} GROUP BY case_id)"
     ).fetchone()
-    return [c for c, n in zip(attrs, row, strict=True) if n is not None and n <= 1]
+    return [c for c, n in zip(attrs, row, strict=True) if n == 0]
 
 
 def rebuild_cases(con: duckdb.DuckDBPyConnection, case_attributes: list[str]) -> None:

@@ -296,9 +296,10 @@ class Workspace:
             )
             (progress or (lambda _m: None))("storing events")
             self._append_events(new)
+            ingest.finish_report(con, report)
             case_attrs = ingest.case_attribute_columns(con)
             ingest.rebuild_cases(con, case_attrs)
-            con.execute(f"DROP TABLE {new}")
+            con.execute(f"DROP {'VIEW' if lifecycle == 'all' else 'TABLE'} {new}")
             con.execute(f"DROP TABLE IF EXISTS {readers.STAGING}")
             config = dict(self.config)
             entry: dict[str, Any] = {
@@ -346,6 +347,7 @@ class Workspace:
             for c, t in ingest._column_types(self.con, new).items()
             if c not in ingest.INTERNAL_COLUMNS
         }
+        select = []
         for col, typ in incoming.items():
             q = ingest._q(col)
             if col not in have:
@@ -354,10 +356,13 @@ class Workspace:
                 # Two sources disagree on a type: text holds both without losing a value.
                 if have[col] != "VARCHAR":
                     self.con.execute(f"ALTER TABLE events ALTER {q} TYPE VARCHAR")
-                if typ != "VARCHAR":
-                    self.con.execute(f"ALTER TABLE {new} ALTER {q} TYPE VARCHAR")
-        internal = ", ".join(ingest.INTERNAL_COLUMNS)
-        self.con.execute(f"INSERT INTO events BY NAME SELECT * EXCLUDE ({internal}) FROM {new}")
+                select.append(f"CAST({q} AS VARCHAR) AS {q}")
+                continue
+            select.append(q)
+        self.con.execute(
+            f"INSERT INTO events BY NAME SELECT {', '.join(select)} FROM {new} "
+            "WHERE __jl_reason IS NULL"
+        )
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str):
