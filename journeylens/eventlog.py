@@ -70,10 +70,10 @@ def read_events(path: str | os.PathLike[str], **options: Any) -> EventLog:
     """
     import duckdb
 
-    from journeylens.workspace import Workspace
+    from journeylens.workspace import Workspace, configure
 
     con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
+    configure(con)
     ws = Workspace(path=None, con=con, config={"sources": []})  # type: ignore[arg-type]
     ws._ensure_tables()
     report = ws.import_events(path, **options)

@@ -9,6 +9,7 @@ and rejects are :mod:`journeylens.ingest`'s job, written once for every format.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pyarrow as pa
 
 from journeylens.errors import InputError
 
-__all__ = ["Format", "Staged", "detect_format", "file_digest", "stage"]
+__all__ = ["Format", "Staged", "detect_format", "file_digest", "release", "stage"]
 
 Format = Literal["csv", "parquet", "xes", "excel", "database"]
 
@@ -28,6 +29,7 @@ Format = Literal["csv", "parquet", "xes", "excel", "database"]
 MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "n/a", "None", "NaN", "-")
 
 STAGING = "_jl_staging"
+_ARROW = "_jl_arrow"
 
 
 @dataclass
@@ -168,21 +170,34 @@ def _stage_csv(
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, fmt: Format):
-    con.register("_jl_arrow", table)
+    # A view over the registered Arrow data, not a copy: the import reads it twice at most
+    # (rejects, then events), and an in-memory columnar scan is cheaper than a copy.
+    con.register(_ARROW, table)
     cols = list(table.column_names)
     quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {STAGING} AS "
-        f"SELECT CAST(row_number() OVER () AS BIGINT) AS __jl_row, {quoted} FROM _jl_arrow"
+        f"CREATE OR REPLACE TEMP VIEW {STAGING} AS "
+        f"SELECT CAST(row_number() OVER () AS BIGINT) AS __jl_row, {quoted} FROM {_ARROW}"
     )
-    con.unregister("_jl_arrow")
     return Staged(source, fmt, table.num_rows, cols)
+
+
+def release(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging table or view and what it reads from."""
+    kinds = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [STAGING]
+    ).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {STAGING}")
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(_ARROW)
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGING} AS SELECT "
+            # A view: Parquet is columnar, so reading it again costs less than a copy.
+            f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT "
             f"CAST(file_row_number + 1 AS BIGINT) AS __jl_row, * EXCLUDE (file_row_number) "
             f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
         )

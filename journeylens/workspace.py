@@ -46,8 +46,15 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 "wait for that import to finish, or stop the process, then try again"
             ) from None
         raise WorkspaceError(f"cannot open {path}: {msg}") from None
-    con.execute("SET TimeZone = 'UTC'")
+    configure(con)
     return con
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings every journeylens connection needs."""
+    con.execute("SET TimeZone = 'UTC'")
+    # DuckDB's own progress bar would write into our CLI output (and break --json).
+    con.execute("SET enable_progress_bar = false")
 
 
 class Workspace:
@@ -300,7 +307,7 @@ class Workspace:
             case_attrs = ingest.case_attribute_columns(con)
             ingest.rebuild_cases(con, case_attrs)
             con.execute(f"DROP {'VIEW' if lifecycle == 'all' else 'TABLE'} {new}")
-            con.execute(f"DROP TABLE IF EXISTS {readers.STAGING}")
+            readers.release(con)
             config = dict(self.config)
             entry: dict[str, Any] = {
                 "id": source_id,
