@@ -26,7 +26,7 @@ from journeylens.readers import STAGING, Staged
 __all__ = ["INTERNAL_COLUMNS", "ImportReport", "Lifecycle", "canonicalise", "rebuild_cases"]
 
 #: Bookkeeping columns of the new-events table that never reach the workspace's events.
-INTERNAL_COLUMNS = ("__jl_row", "__jl_ts_raw", "__jl_start_raw", "__jl_reason")
+INTERNAL_COLUMNS = ("__jl_row", "__jl_ts_raw", "__jl_start_raw")
 
 Lifecycle = Literal["all", "complete", "merge"]
 
@@ -185,7 +185,16 @@ def detect_timestamp_formats(
     return chosen or [ISO], warnings
 
 
-_OFFSET = r"'(Z|z|[+-][0-9][0-9](:?[0-9][0-9])?)$'"
+def _has_offset(s: str) -> str:
+    """SQL: may the text end in a UTC offset (Z, ±HH, ±HHMM, ±HH:MM)?
+
+    A cheap test instead of a regex; a false "yes" (a bare date ends in -DD) only sends the value
+    down the slower time-zone-aware cast, which reads naive values correctly too.
+    """
+    return (
+        f"(right({s}, 1) IN ('Z', 'z') OR {s}[-3] IN ('+', '-') OR {s}[-5] IN ('+', '-') "
+        f"OR {s}[-6] IN ('+', '-'))"
+    )
 
 
 def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
@@ -216,7 +225,7 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
             # The plain TIMESTAMP cast is the fast path, but it would silently drop an offset:
             # values that end in one take the (slower) time-zone-aware cast.
             parts.append(
-                f"CASE WHEN regexp_matches({s}, {_OFFSET}) "
+                f"CASE WHEN {_has_offset(s)} "
                 f"THEN {aware(f'try_cast({s} AS TIMESTAMPTZ)')} "
                 f"ELSE {naive(f'try_cast({s} AS TIMESTAMP)')} END"
             )
@@ -377,14 +386,10 @@ def canonicalise(
     step("validating rows")
     # One pass builds the canonical rows and judges each; rejected rows are copied to `rejects`
     # (with the raw source row) and deleted, so the table left is the new events.
-    # With every row kept (the default) the new events stay a view: rejects come from one
-    # narrow pass, and the rows go straight into `events`, never copied through a temp table.
-    # Lifecycle handling rewrites rows, so it needs them materialised.
-    relation = "VIEW" if lifecycle == "all" else "TABLE"
-    con.execute(
-        f"CREATE OR REPLACE TEMP {relation} _jl_new_events AS "
-        f"SELECT *, {reason} AS __jl_reason FROM (SELECT {select} FROM {STAGING})"
-    )
+    # Build the canonical rows once (every expression evaluated once), then judge them on the
+    # stored columns, where the reasons are cheap null checks.  A view would be re-evaluated by
+    # each reader, and the optimizer inlines the parsed timestamp into every test that names it.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT {select} FROM {STAGING}")
     con.execute(REJECTS_DDL)
     column_of = {
         "missing case id": m.case_id,
@@ -404,8 +409,9 @@ def canonicalise(
     )
     raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT __jl_row, __jl_reason "
-        "FROM _jl_new_events WHERE __jl_reason IS NOT NULL"
+        "CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT __jl_row, __jl_reason FROM "
+        f"(SELECT __jl_row, {reason} AS __jl_reason FROM _jl_new_events) "
+        "WHERE __jl_reason IS NOT NULL"
     )
     n_rejected = con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]
     if n_rejected:
@@ -415,9 +421,9 @@ def canonicalise(
                 {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
             FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
         )
-        if relation == "TABLE":
-            con.execute("DELETE FROM _jl_new_events WHERE __jl_reason IS NOT NULL")
-    con.execute("DROP TABLE _jl_rejected")
+        con.execute(
+            "DELETE FROM _jl_new_events WHERE __jl_row IN (SELECT __jl_row FROM _jl_rejected)"
+        )
     if staged.malformed and staged.format == "csv":
         # Good row r sits on file line r + 1 (header) + the malformed lines before it.
         con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
@@ -530,6 +536,16 @@ def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
            FROM {new}) WHERE prev > timestamp"""
     ).fetchone()[0]
     report.merged = report.rows_read - report.loaded - report.rejected
+
+
+def cleanup(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every temporary table and view an import made (all named ``_jl_*``)."""
+    for name, kind in con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = 'temp' AND table_name LIKE '\\_jl\\_%' ESCAPE '\\' "
+        "ORDER BY table_type = 'VIEW' DESC"
+    ).fetchall():
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
 def case_attribute_columns(con: duckdb.DuckDBPyConnection, table: str = "events") -> list[str]:

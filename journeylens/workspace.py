@@ -306,7 +306,7 @@ class Workspace:
             ingest.finish_report(con, report)
             case_attrs = ingest.case_attribute_columns(con)
             ingest.rebuild_cases(con, case_attrs)
-            con.execute(f"DROP {'VIEW' if lifecycle == 'all' else 'TABLE'} {new}")
+            ingest.cleanup(con)
             readers.release(con)
             config = dict(self.config)
             entry: dict[str, Any] = {
@@ -366,10 +366,7 @@ class Workspace:
                 select.append(f"CAST({q} AS VARCHAR) AS {q}")
                 continue
             select.append(q)
-        self.con.execute(
-            f"INSERT INTO events BY NAME SELECT {', '.join(select)} FROM {new} "
-            "WHERE __jl_reason IS NULL"
-        )
+        self.con.execute(f"INSERT INTO events BY NAME SELECT {', '.join(select)} FROM {new}")
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str):
