@@ -10,8 +10,6 @@ where *merged* counts lifecycle ``start`` rows folded into their ``complete`` ev
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -580,22 +578,3 @@ def rebuild_cases(con: duckdb.DuckDBPyConnection, case_attributes: list[str]) ->
             last(activity ORDER BY timestamp, event_index) AS last_activity{attrs}
         FROM events GROUP BY case_id ORDER BY case_id"""
     )
-
-
-def reasons_counter(con: duckdb.DuckDBPyConnection) -> Counter[str]:
-    return Counter(
-        dict(con.execute("SELECT reason, count(*) FROM rejects GROUP BY reason").fetchall())
-    )
-
-
-def sample_rejects(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, object]]:
-    cur = con.execute(
-        f'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
-        f'ORDER BY source_id, coalesce("row", line), line LIMIT {int(limit)}'
-    )
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, default=str)
