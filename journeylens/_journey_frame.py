@@ -180,7 +180,27 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
         events = events.join(inst, CASE, how="inner")
     else:
         events = events.mutate(instance_id=events[CASE], customer_id=ibis.null("string"))
-    return _timing(journey, events)
+    events = _timing(journey, events)
+    return _promise_window(journey, events)
+
+
+def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
+    """``in_promise``: the gap ending at the event lies between the promise's two milestones.
+
+    From the first ``from`` event to the first ``to`` event at or after it; to the end of the
+    instance when the promise was not delivered.  Null without a promise.
+    """
+    d = journey.definition
+    if d.promise is None:
+        return ev.mutate(in_promise=ibis.null("boolean"))
+    acts = journey._activities
+    whole = ibis.window(group_by=ev[INSTANCE])
+    is_from = _members(ev[ACTIVITY], acts, d.promise.from_)
+    ev = ev.mutate(_pfrom=ev[TIMESTAMP].min(where=is_from).over(whole))
+    is_to = _members(ev[ACTIVITY], acts, d.promise.to) & (ev[TIMESTAMP] >= ev._pfrom)
+    ev = ev.mutate(_pto=ev[TIMESTAMP].min(where=is_to).over(ibis.window(group_by=ev[INSTANCE])))
+    inside = (ev[TIMESTAMP] > ev._pfrom) & (ev._pto.isnull() | (ev[TIMESTAMP] <= ev._pto))
+    return ev.mutate(in_promise=inside.fill_null(False)).drop("_pfrom", "_pto")
 
 
 def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
@@ -191,7 +211,8 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
     w = ibis.window(group_by=inst, order_by=order)
     nc = ~ev.is_contact
     start = ev[START] if START in ev.columns else ibis.null("timestamp")
-    proc = ibis.greatest(_seconds(ev[TIMESTAMP], start), 0.0).fill_null(0.0)
+    # Unknown (null) without a start timestamp: touchpoint KPIs must not report 0 s of work.
+    proc = ibis.greatest(_seconds(ev[TIMESTAMP], start), 0.0)
     customer_lane = d.customer_lane
     t_org = ibis.ifelse(nc & (ev.lane != customer_lane), ev[TIMESTAMP], ibis.null("timestamp"))
     ev = ev.mutate(
@@ -204,7 +225,9 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         _seen=ibis.row_number().over(ibis.window(group_by=[inst, ev.touchpoint], order_by=order)),
         _lag_lane=ev.lane.lag().over(ibis.window(group_by=[inst, ev.is_contact], order_by=order)),
     )
-    gap = ibis.ifelse(ev._prev_t.isnull(), ev.processing_s, _seconds(ev[TIMESTAMP], ev._prev_t))
+    gap = ibis.ifelse(
+        ev._prev_t.isnull(), ev.processing_s.fill_null(0.0), _seconds(ev[TIMESTAMP], ev._prev_t)
+    )
     inst = ev[INSTANCE]
     g_next = ibis.ifelse(ev.is_contact, ev._g + 1, ev._g)
     ev = ev.mutate(
@@ -220,7 +243,7 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
     )
     repeat = ~ev.is_contact & (ev._seen > 0)
     rework = ~ev.is_contact & (ev._rework_tp | repeat)
-    in_gap = ibis.least(ev.processing_s, ev._gap)
+    in_gap = ibis.least(ev.processing_s.fill_null(0.0), ev._gap)
     wait = ev._gap - in_gap
     at_handoff = prev_lane.notnull() & next_lane.notnull() & (prev_lane != next_lane)
     own_start = start.fill_null(ev[TIMESTAMP])
@@ -228,6 +251,8 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         stage=stage_at,
         is_repeat=repeat,
         is_rework=rework,
+        from_lane=prev_lane,
+        to_lane=next_lane.fill_null(prev_lane),
         is_handoff=~ev.is_contact & ev._lag_lane.notnull() & (ev._lag_lane != ev.lane),
         wait_before_s=_seconds(own_start, ev._prev_org_t),
         gap_s=ev._gap,
