@@ -224,6 +224,8 @@ def _prepare_attributes(
             if c not in _NOT_ATTRIBUTES
             and c not in exclude
             and not c.startswith(("stage_", "_"))
+            # Variant labels are the path itself: they restate the outcome, not a cause.
+            and "variant" not in c.lower()
             and not pd.api.types.is_datetime64_any_dtype(units[c])
             and not units[c].map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any()
         ]
@@ -271,6 +273,7 @@ def find_causes(
     tree_depth: int = 3,
     unit: str = "case",
     label: str | None = None,
+    min_lift: float = 1.1,
     limit: int = 25,
     n_boot: int = 400,
     seed: int = 0,
@@ -305,6 +308,8 @@ def find_causes(
     unit, label
         Words for the sentences: ``unit`` ("case", "journey"), ``label`` for the target
         (default: the target's name, or "slow").
+    min_lift
+        Smallest lift (or ratio) reported: significant but negligible effects are left out.
     limit
         Most findings kept.
 
@@ -431,7 +436,7 @@ def find_causes(
     kept = [
         (r, m)
         for r, m in rows
-        if r["q_value"] < alpha and np.isfinite(r[over]) and r[over] > 1 and r["excess"] > 0
+        if r["q_value"] < alpha and np.isfinite(r[over]) and r[over] >= min_lift and r["excess"] > 0
     ]
     kept = _drop_redundant_pairs(kept, over)
     kept.sort(key=lambda rm: (-rm[0]["excess"], rm[0]["condition"]))
@@ -736,7 +741,18 @@ def case_target(
     if spec == "slow":
         return units["duration_s"].rename("duration_s"), "slow"
     if spec == "rework":
-        return (units["rework"] > 0).rename("rework"), "rework"
+        # Rework as the diagnosis sees it: work done again, a failed attempt included.
+        from journeylens._steps import is_contact, normalise
+
+        events, _ = _events_of(source)
+        if filters is not None:
+            events = filters.apply(events)
+        events = events.filter(~is_contact(events, None))  # a customer chasing is not rework
+        counts = events.group_by([CASE, ACTIVITY]).agg(n=events.count()).to_pyarrow().to_pandas()
+        counts["norm"] = counts[ACTIVITY].map(normalise)
+        per = counts.groupby([CASE, "norm"])["n"].sum()
+        reworked = set(per[per >= 2].index.get_level_values(0))
+        return units[CASE].isin(reworked).rename("rework"), "rework"
     kind, _, pattern = spec.partition(":")
     if kind in ("activity", "repeat") and pattern:
         events, _ = _events_of(source)
