@@ -32,7 +32,7 @@ from journeylens.journeys import matches, slug
 from journeylens.schema import ACTIVITY, CASE, CHANNEL, ORDER, START, TIMESTAMP
 
 if TYPE_CHECKING:
-    from journeylens.journeys import Journey
+    from journeylens.journeys import CaseSelection, Journey
 
 INSTANCE = "instance_id"
 #: Columns of the ``cases`` table that are not attributes.
@@ -89,11 +89,15 @@ def selected_activities(journey: Journey) -> list[str]:
 
 
 def _selected(journey: Journey, events: ir.Table) -> ir.Table:
-    sel = journey.definition.cases
+    return select_cases(journey.definition.cases, events, journey._activities)
+
+
+def select_cases(sel: CaseSelection, events: ir.Table, activities: list[str]) -> ir.Table:
+    """The events of the cases a :class:`CaseSelection` picks."""
     for col, values in sel.attributes.items():
         events = CaseAttribute(col, list(values)).apply(events)
     if sel.activities:
-        with_act = events.filter(_members(events[ACTIVITY], journey._activities, sel.activities))
+        with_act = events.filter(_members(events[ACTIVITY], activities, sel.activities))
         events = events.filter(events[CASE].isin(with_act[CASE]))
     for f in sel.filters:
         events = f.apply(events)

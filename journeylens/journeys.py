@@ -78,6 +78,7 @@ __all__ = [
     "format_duration",
     "load_definitions",
     "slug",
+    "suggest",
 ]
 
 ValueClass = Literal["value-adding", "business-value-adding", "non-value-adding"]
@@ -889,6 +890,38 @@ class Journey:
         from journeylens.journey_kpis import journey_map
 
         return journey_map(self, filters=filters, satisfaction=satisfaction)
+
+
+def suggest(
+    events: ir.Table,
+    *,
+    name: str = "journey",
+    cases: CaseSelection | None = None,
+    lane_column: str | None = None,
+    max_stages: int = 6,
+    max_touchpoints: int = 40,
+) -> JourneyDefinition:
+    """Draft a definition from data: stages from the typical order, lanes from a department
+    or workgroup column, customer-facing hints from channels and activity names, contacts,
+    rework, and a draft promise.  Review it, then :meth:`Workspace.save_journey` it.
+
+    Examples
+    --------
+    >>> import journeylens
+    >>> log = journeylens.read_events("helpdesk.csv")  # doctest: +SKIP
+    >>> draft = suggest(log.table, name="tickets")  # doctest: +SKIP
+    >>> draft.stages  # doctest: +SKIP
+    """
+    from journeylens._journey_suggest import suggest as draft
+
+    return draft(
+        events,
+        name=name,
+        cases=cases,
+        lane_column=lane_column,
+        max_stages=max_stages,
+        max_touchpoints=max_touchpoints,
+    )
 
 
 # --------------------------------------------------------------------------- workspace glue
