@@ -13,6 +13,9 @@ Time rules (documented in ``docs/journeys.md``):
   gap and the first touchpoint after it are in different lanes, else *inside the lane*.
   Customer contacts are events of the timeline but never change the lane: a wait interrupted
   by a "where is my order?" call is still the wait between the two touchpoints around it.
+* A *repeat* is the same activity again, or a touchpoint entered again after another one;
+  consecutive activities of one touchpoint (sub-steps) are not repeats.  Repeats and events
+  of touchpoints marked ``rework`` are rework.
 * Each gap also belongs to the stage of the event that ends it (a contact: the stage the
   journey was in when the customer made it), so ``stage_<slug>_s`` sums to ``duration_s``.
 """
@@ -121,6 +124,7 @@ def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
     limit = flagged.reach + ibis.interval(seconds=int(cust.window_s))
     new = flagged.reach.isnull() | (flagged.c_start > limit) | flagged.customer_id.isnull()
     flagged = flagged.mutate(_new=new.cast("int64"))
+    order = [flagged.c_start, flagged[CASE]]
     running = ibis.cumulative_window(group_by=flagged.customer_id, order_by=order)
     flagged = flagged.mutate(_n=flagged._new.sum().over(running))
     iid = ibis.ifelse(
@@ -228,6 +232,12 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         _prev_org_t=t_org.max().over(ibis.window(group_by=inst, order_by=order, rows=(None, -1))),
         _seen=ibis.row_number().over(ibis.window(group_by=[inst, ev.touchpoint], order_by=order)),
         _lag_lane=ev.lane.lag().over(ibis.window(group_by=[inst, ev.is_contact], order_by=order)),
+        _lag_tp=ev.touchpoint.lag().over(
+            ibis.window(group_by=[inst, ev.is_contact], order_by=order)
+        ),
+        _seen_act=ibis.row_number().over(
+            ibis.window(group_by=[inst, ev[ACTIVITY]], order_by=order)
+        ),
     )
     gap = ibis.ifelse(
         ev._prev_t.isnull(), ev.processing_s.fill_null(0.0), _seconds(ev[TIMESTAMP], ev._prev_t)
@@ -245,7 +255,10 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
     stage_at = ibis.ifelse(ev.is_contact, ev._grp_stage.fill_null(d.stages[0]), ev.stage).fill_null(
         d.stages[0]
     )
-    repeat = ~ev.is_contact & (ev._seen > 0)
+    # A repeat: the same activity again, or a touchpoint entered again after another one
+    # (a second visit after a rebooking).  Consecutive sub-steps of one touchpoint are not.
+    again = (ev._seen_act > 0) | ((ev._seen > 0) & (ev._lag_tp != ev.touchpoint))
+    repeat = ~ev.is_contact & again.fill_null(False)
     rework = ~ev.is_contact & (ev._rework_tp | repeat)
     in_gap = ibis.least(ev.processing_s.fill_null(0.0), ev._gap)
     wait = ev._gap - in_gap
@@ -273,6 +286,8 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         "_prev_org_t",
         "_seen",
         "_lag_lane",
+        "_lag_tp",
+        "_seen_act",
         "_gap",
         "_grp_lane",
         "_grp_stage",
