@@ -82,7 +82,8 @@ def _lookup(column: ir.Value, mapping: dict[str, Any], dtype: str) -> ir.Value:
 
 def _members(column: ir.Value, activities: list[str], patterns: tuple[str, ...]) -> ir.BooleanValue:
     hits = [a for a in activities if matches(patterns, a)]
-    return column.isin(hits) if hits else ibis.literal(False)
+    # Column-shaped even without hits, so that aggregates (any, min(where=...)) still apply.
+    return column.isin(hits) if hits else column.isnull() & ibis.literal(False)
 
 
 def selected_activities(journey: Journey) -> list[str]:
@@ -151,6 +152,18 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
         if tp is not None:
             tp_of[a] = tp
     contacts = [a for a in acts if a not in tp_of and d.is_contact(a)]
+    act = events[ACTIVITY]
+    # Cancellation and completion may be activities outside every touchpoint: flag the case
+    # before those events are left out.
+    per_case = ibis.window(group_by=events[CASE])
+    events = events.mutate(
+        case_cancelled=_members(act, acts, d.cancellation).any().over(per_case)
+        if d.cancellation
+        else ibis.literal(False),
+        case_completed=_members(act, acts, d.completion).any().over(per_case)
+        if d.completion
+        else ibis.null("boolean"),
+    )
     act = events[ACTIVITY]
     events = events.filter(act.isin([*tp_of, *contacts]) if (tp_of or contacts) else False)
     act = events[ACTIVITY]
@@ -336,12 +349,8 @@ def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
         "n_handoffs": ev.is_handoff.cast("int64").sum(),
         "n_contacts": ev.is_contact.cast("int64").sum(),
         "rework_events": ev.is_rework.cast("int64").sum(),
-        "cancelled": _members(ev[ACTIVITY], acts, d.cancellation).any()
-        if d.cancellation
-        else ibis.literal(False),
-        "completed": _members(ev[ACTIVITY], acts, d.completion).any()
-        if d.completion
-        else ibis.null("boolean"),
+        "cancelled": ev.case_cancelled.any(),
+        "completed": ev.case_completed.any(),
         "processing_s": ev.processing_part_s.sum(),
         "wait_in_lane_s": ev.wait_lane_part_s.sum(),
         "wait_handoff_s": ev.wait_handoff_part_s.sum(),
