@@ -127,6 +127,9 @@ class Causes:
     measure: str | None = None
     threshold: float | None = None
     adjusted_for: tuple[str, ...] = ()
+    #: Boolean targets on units with ``duration_s``: how much longer a target unit takes than
+    #: the other units of its stratum, on average (seconds); None otherwise.
+    extra_duration_s: float | None = None
 
     def sentences(self, limit: int = 5) -> list[str]:
         """The top findings in plain language."""
@@ -144,6 +147,7 @@ class Causes:
             "target_units": self.target_units,
             "base_rate": self.base_rate,
             "adjusted_for": list(self.adjusted_for),
+            "extra_duration_s": self.extra_duration_s,
             "tested": self.tested,
             "findings": [{k: _plain(v) for k, v in r.items()} for r in rows],
             "tree": self.tree,
@@ -483,7 +487,20 @@ def find_causes(
         if tree_depth > 0 and len(attrs.columns)
         else []
     )
+    extra = None
+    if boolean and "duration_s" in units.columns and 0 < n_target < n_units:
+        dur = pd.to_numeric(units["duration_s"], errors="coerce").to_numpy(dtype=float)
+        # The duration of the non-target units of the same stratum is the baseline.
+        keys = (
+            [units[c].astype("string").fillna("(none)") for c in adjust_for]
+            if adjust_for
+            else [pd.Series("all", index=units.index)]
+        )
+        clean = pd.Series(np.where(flag, np.nan, dur)).groupby(keys).transform("mean")
+        diff = dur[flag] - clean.to_numpy(dtype=float)[flag]
+        extra = float(np.nanmean(diff)) if np.isfinite(diff).any() else None
     return Causes(
+        extra_duration_s=extra,
         target=label,
         unit=unit,
         kind="boolean" if boolean else "continuous",

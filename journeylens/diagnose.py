@@ -181,6 +181,11 @@ def automation_candidates(
 # --------------------------------------------------------------------------- opportunities
 
 
+def _pct(share: float) -> str:
+    """A share with a decimal when small: 1.4% → 0.7% says more than 1% → 1%."""
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
 def _opportunity(**kw: Any) -> dict[str, Any]:
     base = {
         "title": "",
@@ -234,8 +239,8 @@ def opportunities(
                         + (f"; inside: {inside}" if inside else "")
                     ),
                     target=(
-                        f"cases repeating '{r.loop}': {r.share_of_cases:.0%} → "
-                        f"{r.share_of_cases / 2:.0%}"
+                        f"cases repeating '{r.loop}': {_pct(r.share_of_cases)} → "
+                        f"{_pct(r.share_of_cases / 2)}"
                     ),
                     effect_days_per_month=r.total_loop_s / 2 / 86400 / months,
                     cases_per_month=r.cases / months,
@@ -303,7 +308,7 @@ def opportunities(
         if c.findings.empty:
             continue
         r = c.findings.iloc[0]
-        extra = durations.get(c.target, 0.0)
+        extra = c.extra_duration_s or durations.get(c.target, 0.0)
         days = float(r["excess"]) * extra / 86400 / months if c.kind == "boolean" else 0.0
         if c.kind == "continuous":
             days = float(r["excess"]) / 86400 / months
@@ -395,14 +400,14 @@ def _case_count(events) -> int:
     return int(events.select(CASE).distinct().count().to_pyarrow().as_py())
 
 
-def _default_causes(source, events) -> list[Causes]:
+def _default_causes(source, events, filters) -> list[Causes]:
     """Slow cases, and cases with rework, by case attributes (adjusted for a journey column)."""
     cols = set(events.columns)
     adjust = [c for c in ("journey", "journey_type", "process") if c in cols][:1]
     out = []
     for target in ("slow", "rework"):
         try:
-            out.append(case_causes(source, target, adjust_for=adjust))
+            out.append(case_causes(source, target, filters=filters, adjust_for=adjust))
         except InputError:
             continue
     return out
@@ -414,6 +419,7 @@ def diagnose(
     filters: Any = None,
     contacts: Sequence[str] | None = None,
     causes: Sequence[str] | None = None,
+    adjust_for: Sequence[str] = (),
 ) -> Diagnosis:
     """Bottlenecks, waste, root causes, automation candidates and ranked opportunities.
 
@@ -428,7 +434,10 @@ def diagnose(
         Glob patterns of customer-initiated contacts (default: customer calls, chats, emails).
     causes
         Targets for the root-cause analysis (see :func:`journeylens.causes.case_target`);
-        default: ``"slow"`` and ``"rework"``.
+        default: ``"slow"`` and ``"rework"``, compared within the ``journey`` column when
+        the log has one.
+    adjust_for
+        Columns whose strata set the expected rate of the ``causes`` targets.
     """
     is_ws = hasattr(source, "backend") and hasattr(source, "events")
     events = source.events if is_ws else getattr(source, "table", source)
@@ -440,11 +449,16 @@ def diagnose(
     span = months(events)
     b = bottlenecks(events, contacts=contacts)
     w = waste(events, contacts=contacts, workspace=source if is_ws else None)
-    cause_source = source if (is_ws and filters is None) else events
+    # Causes read the stored case attributes of a workspace, so they get the filters themselves.
+    cause_source = source if is_ws else events
+    cause_filters = filters if is_ws else None
     if causes is None:
-        found = _default_causes(cause_source, events)
+        found = _default_causes(cause_source, events, cause_filters)
     else:
-        found = [case_causes(cause_source, t) for t in causes]
+        found = [
+            case_causes(cause_source, t, filters=cause_filters, adjust_for=adjust_for)
+            for t in causes
+        ]
     auto = automation_candidates(events, contacts=contacts, rework=w.rework)
     durations = _target_durations(found)
     promises = _promise_opportunities(source) if is_ws else []
