@@ -43,7 +43,7 @@ from journeylens._waste import (
     value_class_time,
     waste,
 )
-from journeylens.causes import Causes, case_causes
+from journeylens.causes import Causes, case_causes, find_causes
 from journeylens.errors import InputError
 from journeylens.processmap import humanize_seconds as _h
 
@@ -54,6 +54,7 @@ __all__ = [
     "automation_candidates",
     "bottlenecks",
     "diagnose",
+    "journey_causes",
     "opportunities",
     "repeated_requests",
     "rework_loops",
@@ -459,6 +460,8 @@ def diagnose(
             case_causes(cause_source, t, filters=cause_filters, adjust_for=adjust_for)
             for t in causes
         ]
+    if is_ws and causes is None:
+        found += journey_causes(source, filters=filters)
     auto = automation_candidates(events, contacts=contacts, rework=w.rework)
     durations = _target_durations(found)
     promises = _promise_opportunities(source) if is_ws else []
@@ -480,6 +483,70 @@ def diagnose(
         cases=n_cases,
         months=span,
     )
+
+
+def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Causes]:
+    """Root causes of broken promises and of rework, per journey, over its instances.
+
+    Attributes are the instance's case attributes and its start channel; the journey's
+    measures (durations, counts) are outcomes, not causes, and are left out.
+    """
+    names = getattr(ws, "journey_names", None)
+    if names is None:
+        return []
+    out = []
+    for name in names():
+        try:
+            inst = ws.journey(name).instances(filters)
+        except Exception:  # noqa: BLE001 - a journey that cannot be computed is skipped
+            continue
+        if len(inst) < 2 * min_support:
+            continue
+        outcome_cols = {
+            "promise_s",
+            "promise_met",
+            "n_events",
+            "n_touchpoints",
+            "n_handoffs",
+            "n_contacts",
+            "n_repeat_contacts",
+            "rework",
+            "rework_events",
+            "cancelled",
+            "completed",
+            "processing_s",
+            "wait_in_lane_s",
+            "wait_handoff_s",
+            "rework_s",
+            "journey",
+        }
+        attrs = [
+            c
+            for c in inst.columns
+            if c not in outcome_cols
+            and not c.endswith("_s")
+            and c not in ("instance_id", "customer_id", "case_id", "case_ids", "start", "end")
+        ]
+        targets = []
+        if "promise_met" in inst.columns and inst["promise_met"].notna().any():
+            met = inst["promise_met"]
+            targets.append(((met == False).where(met.notna()), "promise broken"))  # noqa: E712
+        if "rework" in inst.columns and inst["rework"].any():
+            targets.append((inst["rework"].astype(bool), "rework"))
+        for y, label in targets:
+            keep = y.notna().to_numpy()
+            if keep.sum() < 2 * min_support or y[keep].astype(bool).all():
+                continue
+            c = find_causes(
+                inst.loc[keep].reset_index(drop=True),
+                y[keep].astype(bool).reset_index(drop=True),
+                attributes=attrs,
+                min_support=min_support,
+                unit=f"{name} journey",
+                label=label,
+            )
+            out.append(c)
+    return out
 
 
 def _target_durations(found: Sequence[Causes]) -> dict[str, float]:
