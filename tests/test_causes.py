@@ -92,7 +92,9 @@ def test_adjusting_for_a_confounder_removes_a_false_cause():
     journey = rng.choice(["move", "repair"], n, p=[0.5, 0.5])
     # Team T does mostly moves, and moves are slow: T looks slow until compared within journey.
     team = np.where(
-        journey == "move", rng.choice(["T", "U"], n, p=[0.8, 0.2]), rng.choice(["T", "U"], n, p=[0.2, 0.8])
+        journey == "move",
+        rng.choice(["T", "U"], n, p=[0.8, 0.2]),
+        rng.choice(["T", "U"], n, p=[0.2, 0.8]),
     )
     slow = rng.random(n) < np.where(journey == "move", 0.5, 0.1)
     df = pd.DataFrame({"journey": journey, "team": team, "slow": slow})
@@ -148,7 +150,7 @@ def test_case_units_carry_case_and_event_attributes(demo):
 
 def test_case_target_errors_list_the_choices(demo):
     ws, _ = demo
-    with pytest.raises(InputError, match="no event matches.*Technician visit"):
+    with pytest.raises(InputError, match="no event matches.*Credit check"):
         case_causes(ws, "activity:Nothing like this*")
     with pytest.raises(InputError, match="'slow', 'rework'"):
         case_causes(ws, "bogus")
