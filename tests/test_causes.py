@@ -107,7 +107,7 @@ def test_adjusting_for_a_confounder_removes_a_false_cause():
 
 def test_bad_input_names_what_is_wrong():
     df = _teams(n=200)
-    with pytest.raises(InputError, match="'nope'.*available columns"):
+    with pytest.raises(InputError, match=r"'nope'.*available columns"):
         find_causes(df, "nope")
     with pytest.raises(InputError, match="3 values but the unit table has 200"):
         find_causes(df, np.array([True, False, True]))
@@ -150,7 +150,7 @@ def test_case_units_carry_case_and_event_attributes(demo):
 
 def test_case_target_errors_list_the_choices(demo):
     ws, _ = demo
-    with pytest.raises(InputError, match="no event matches.*Credit check"):
+    with pytest.raises(InputError, match=r"no event matches.*Credit check"):
         case_causes(ws, "activity:Nothing like this*")
     with pytest.raises(InputError, match="'slow', 'rework'"):
         case_causes(ws, "bogus")
