@@ -318,7 +318,7 @@ def demo(
 
 
 # The analysis commands register themselves on `app` (import for the side effect).
-from journeylens import _cli_journey, _cli_mining  # noqa: E402, F401
+from journeylens import _cli_diagnose, _cli_journey, _cli_mining  # noqa: E402, F401
 
 
 def main() -> None:
