@@ -258,7 +258,7 @@ class Workspace:
                 raise InputError(f"{spath}: no such file")
             digest = readers.file_digest(spath)
             for src in self.config.get("sources", []):
-                if src.get("sha256") == digest:
+                if src.get("sha256") == digest and src.get("kind", "events") == "events":
                     return ingest.ImportReport(
                         source=spath, format=fmt, source_id=src["id"], already_imported=True
                     )
@@ -345,6 +345,18 @@ class Workspace:
             os.replace(tmp_config, self.path / CONFIG_NAME)
         self.config = config
         return report
+
+    def import_responses(self, path: str | os.PathLike[str], **options: Any):
+        """Import survey responses (see :func:`journeylens.voice.import_responses`)."""
+        from journeylens.voice import import_responses
+
+        return import_responses(self, path, **options)
+
+    def import_outcomes(self, path: str | os.PathLike[str], **options: Any):
+        """Import outcomes such as churn (see :func:`journeylens.voice.import_outcomes`)."""
+        from journeylens.voice import import_outcomes
+
+        return import_outcomes(self, path, **options)
 
     def _append_events(self, new: str) -> None:
         """Insert new events by column name, widening the table for new attributes."""
