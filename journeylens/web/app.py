@@ -52,18 +52,6 @@ _ENV.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
 _ENV.filters["query"] = lambda d: urlencode(d)
 
 
-def _headers(response: Response) -> Response:
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
-
-
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     session = request.state.session
     data: WorkspaceData = request.app.state.data
@@ -76,7 +64,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "Markup": Markup,
     }
     html = _ENV.get_template(template).render(**base, **context)
-    return _headers(HTMLResponse(html, status_code=status))
+    return HTMLResponse(html, status_code=status)
 
 
 def page(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
@@ -96,8 +84,8 @@ def page(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
         except JourneylensError as e:
             status, message = 500, str(e)
         if partial:
-            return _headers(
-                HTMLResponse(f'<p class="error" role="alert">{Markup.escape(message)}</p>', status)
+            return HTMLResponse(
+                f'<p class="error" role="alert">{Markup.escape(message)}</p>', status
             )
         return render(request, "error.html", status=status, status_code=status, message=message)
 
@@ -118,7 +106,7 @@ def _forbidden(request: Request, needed: str) -> Response:
     message = f"your role ({request.state.session.role}) may not do this; it needs {needed}"
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=403)
-    return _headers(HTMLResponse(f'<p class="error" role="alert">{message}</p>', 403))
+    return HTMLResponse(f'<p class="error" role="alert">{Markup.escape(message)}</p>', 403)
 
 
 # ---------------------------------------------------------------------- pages
@@ -145,8 +133,13 @@ def map_page(request: Request) -> Response:
 def map_view(request: Request) -> Response:
     data = _data(request)
     query, opts = _query(request), views.MapOptions.parse(request.query_params)
+    pm, svg = data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts))
+    return render(request, "_map.html", svg=Markup(svg), pm=pm, opts=opts, query=query)
+
+
+def _drawn(data: WorkspaceData, query: views.Query, opts: views.MapOptions) -> tuple[Any, str]:
     pm = views.process_map(data, query, opts)
-    return render(request, "_map.html", svg=Markup(pm.to_svg()), pm=pm, opts=opts, query=query)
+    return pm, pm.to_svg()
 
 
 @page

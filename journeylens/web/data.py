@@ -177,6 +177,20 @@ class WorkspaceData:
                 self._cache.popitem(last=False)
             return value
 
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """Like :meth:`cached` for results derived from other cached ones (no connection)."""
+        state = self.state()
+        with self._lock:
+            if state != self._state:
+                self._cache.clear()
+                self._state = state
+            if key not in self._cache:
+                self._cache[key] = compute()
+            self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+            return self._cache[key]
+
     def vocabulary(self) -> Vocabulary:
         return self.cached("vocabulary", Vocabulary)
 

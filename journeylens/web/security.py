@@ -105,6 +105,10 @@ class SessionAuth(BaseHTTPMiddleware):
         self.signer, self.token, self.secure = signer, token, secure
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await self._dispatch(request, call_next)
+        return secure_headers(response)
+
+    async def _dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
         given = request.query_params.get("token")
         if given is not None and request.method == "GET":
@@ -127,6 +131,19 @@ class SessionAuth(BaseHTTPMiddleware):
             if not hmac.compare_digest(sent.encode(), session.csrf.encode()):
                 return _refuse(request, 403, "missing or wrong CSRF token; reload the page")
         return await call_next(request)
+
+
+def secure_headers(response: Response) -> Response:
+    """No inline scripts, no framing, no referrer (the token must not leak), no sniffing."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
 
 
 def _refuse(request: Request, status: int, message: str) -> Response:
