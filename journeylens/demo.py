@@ -18,9 +18,10 @@ from journeylens.generate import GeneratedWorld, generate
 from journeylens.ingest import ImportReport
 from journeylens.workspace import CONFIG_NAME, Workspace
 
-__all__ = ["build_demo", "sample_log_path"]
+__all__ = ["build_demo", "demo_journeys_path", "sample_log_path"]
 
 SAMPLE_LOG = "receipt.xes.gz"
+DEMO_JOURNEYS = "broadband_journeys.yaml"
 
 
 def sample_log_path() -> Path:
@@ -28,10 +29,16 @@ def sample_log_path() -> Path:
     return Path(str(resources.files("journeylens") / "data" / SAMPLE_LOG))
 
 
+def demo_journeys_path() -> Path:
+    """The journey definitions of the generated world (new_connection, home_move, repair)."""
+    return Path(str(resources.files("journeylens") / "data" / DEMO_JOURNEYS))
+
+
 def build_demo(
     path: str | os.PathLike[str], *, scale: int = 20_000, seed: int = 7
 ) -> tuple[GeneratedWorld, ImportReport]:
-    """(Re)build the demo workspace at ``path``: generate the world and import its events.
+    """(Re)build the demo workspace at ``path``: generate the world, import its events and
+    save its journey definitions (``journeylens/data/broadband_journeys.yaml``).
 
     An existing demo workspace there is replaced; any other non-empty folder is refused.
     """
@@ -45,4 +52,8 @@ def build_demo(
     with Workspace.create(p) as ws:
         world = generate(p / "data", scale=scale, seed=seed, format="csv")
         report = ws.import_events(world.events)
+        from journeylens.journeys import load_definitions
+
+        for definition in load_definitions(demo_journeys_path()).values():
+            ws.save_journey(definition)
     return world, report

@@ -398,6 +398,42 @@ class Workspace:
         config["segments"] = {k: v for k, v in config["segments"].items() if k != name}
         self._commit_config(config)
 
+    # -- journeys (definitions and analyses: journeylens.journeys) -------------------------
+    def journey_names(self) -> list[str]:
+        """Names of the journeys defined in ``journeylens.yaml``, in file order."""
+        return list(self.config.get("journeys") or {})
+
+    def journey(self, name: str):
+        """The journey ``name`` as a :class:`journeylens.journeys.Journey` (validated)."""
+        from journeylens.journeys import workspace_journey
+
+        return workspace_journey(self, name)
+
+    def save_journey(self, definition: Any) -> None:
+        """Save a :class:`~journeylens.journeys.JourneyDefinition` (replacing one of that name)."""
+        from journeylens.journeys import JourneyDefinition
+
+        self._require_writable()
+        if not isinstance(definition, JourneyDefinition):
+            raise InputError(f"save_journey() takes a JourneyDefinition, got {definition!r}")
+        # Built in Python, a definition skipped the YAML checks: run them on what gets written.
+        JourneyDefinition.from_dict(definition.name, definition.to_dict(), source="save_journey")
+        config = dict(self.config)
+        config["journeys"] = {
+            **(config.get("journeys") or {}),
+            definition.name: definition.to_dict(),
+        }
+        self._commit_config(config)
+
+    def delete_journey(self, name: str) -> None:
+        """Remove a journey definition."""
+        self._require_writable()
+        if name not in (self.config.get("journeys") or {}):
+            self.journey(name)  # raises with the list of journeys
+        config = dict(self.config)
+        config["journeys"] = {k: v for k, v in config["journeys"].items() if k != name}
+        self._commit_config(config)
+
     def _commit_config(self, config: dict[str, Any]) -> None:
         if self._persist_config:
             os.replace(self._write_config(config), self.path / CONFIG_NAME)

@@ -1,0 +1,423 @@
+"""The journey's events and instances as Ibis expressions (private; see :mod:`journeylens.journeys`).
+
+Time rules (documented in ``docs/journeys.md``):
+
+* Events of an instance are ordered by ``timestamp``, then ``event_index``.
+* An instance starts at the start (``start_timestamp``, else ``timestamp``) of its first event
+  and ends at the last completion.  ``duration_s = end - start``.
+* The end-to-end time is cut at every completion: the *gap* ending at an event is its
+  completion minus the previous completion (for the first event: its own processing time).
+  The gaps sum to ``duration_s``.  A gap ending at a rework event (a repeated touchpoint, or
+  one marked ``rework``) is rework; otherwise the event's processing time (clipped to the gap)
+  is processing and the rest is waiting — *at a handoff* when the last touchpoint before the
+  gap and the first touchpoint after it are in different lanes, else *inside the lane*.
+  Customer contacts are events of the timeline but never change the lane: a wait interrupted
+  by a "where is my order?" call is still the wait between the two touchpoints around it.
+* Each gap also belongs to the stage of the event that ends it (a contact: the stage the
+  journey was in when the customer made it), so ``stage_<slug>_s`` sums to ``duration_s``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from journeylens.cases import _ranked, _seconds
+from journeylens.errors import InputError
+from journeylens.filters import CaseAttribute, Filter
+from journeylens.journeys import matches, slug
+from journeylens.schema import ACTIVITY, CASE, CHANNEL, ORDER, START, TIMESTAMP
+
+if TYPE_CHECKING:
+    from journeylens.journeys import Journey
+
+INSTANCE = "instance_id"
+#: Columns of the ``cases`` table that are not attributes.
+_CASE_STANDARD = (
+    "case_id",
+    "start",
+    "end",
+    "duration_s",
+    "events",
+    "activities",
+    "first_activity",
+    "last_activity",
+)
+
+
+def check_columns(journey: Journey) -> None:
+    """The columns a definition names must exist in the events."""
+    d = journey.definition
+    cols = list(journey._events.columns)
+    needed: list[tuple[str, str]] = []
+    for col in d.cases.attributes:
+        needed.append((f"journeys.{d.name}.cases.attributes.{col}", col))
+    if d.customer:
+        needed.append((f"journeys.{d.name}.customer.column", d.customer.column))
+    if d.lanes_from:
+        needed.append((f"journeys.{d.name}.lanes_from.column", d.lanes_from.column))
+    for path, col in needed:
+        if col not in cols:
+            import difflib
+
+            close = difflib.get_close_matches(col, cols, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                f"{path}: column {col!r} is not in the events; columns: {', '.join(cols)}{hint}"
+            )
+
+
+def _lookup(column: ir.Value, mapping: dict[str, Any], dtype: str) -> ir.Value:
+    """``mapping[column]`` as an inline CASE (portable; no join with a memtable)."""
+    if not mapping:
+        return ibis.null(dtype)
+    return column.substitute(mapping, else_=ibis.null(dtype)).cast(dtype)
+
+
+def _members(column: ir.Value, activities: list[str], patterns: tuple[str, ...]) -> ir.BooleanValue:
+    hits = [a for a in activities if matches(patterns, a)]
+    return column.isin(hits) if hits else ibis.literal(False)
+
+
+def selected_activities(journey: Journey) -> list[str]:
+    """Distinct activities of the journey's cases (before touchpoint mapping)."""
+    ev = _selected(journey, journey._events)
+    return [a for a in ev[ACTIVITY].as_table().distinct().to_pyarrow()[ACTIVITY].to_pylist() if a]
+
+
+def _selected(journey: Journey, events: ir.Table) -> ir.Table:
+    sel = journey.definition.cases
+    for col, values in sel.attributes.items():
+        events = CaseAttribute(col, list(values)).apply(events)
+    if sel.activities:
+        with_act = events.filter(_members(events[ACTIVITY], journey._activities, sel.activities))
+        events = events.filter(events[CASE].isin(with_act[CASE]))
+    for f in sel.filters:
+        events = f.apply(events)
+    return events
+
+
+def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
+    """``case_id → instance_id, customer_id``: cases of a customer joined within the window."""
+    cust = journey.definition.customer
+    assert cust is not None
+    per_case = events.group_by(CASE).agg(
+        customer_id=events[cust.column].cast("string").max(),
+        c_start=events[TIMESTAMP].min(),
+        c_end=events[TIMESTAMP].max(),
+    )
+    if cust.window_s is None:
+        return per_case.select(CASE, "customer_id", instance_id=per_case[CASE])
+    order = [per_case.c_start, per_case[CASE]]
+    before = ibis.window(group_by=per_case.customer_id, order_by=order, rows=(None, -1))
+    flagged = per_case.mutate(reach=per_case.c_end.max().over(before))
+    limit = flagged.reach + ibis.interval(seconds=int(cust.window_s))
+    new = flagged.reach.isnull() | (flagged.c_start > limit) | flagged.customer_id.isnull()
+    flagged = flagged.mutate(_new=new.cast("int64"))
+    running = ibis.cumulative_window(group_by=flagged.customer_id, order_by=order)
+    flagged = flagged.mutate(_n=flagged._new.sum().over(running))
+    iid = ibis.ifelse(
+        flagged.customer_id.isnull(),
+        flagged[CASE],
+        flagged.customer_id.concat("#", flagged._n.cast("string")),
+    )
+    return flagged.select(CASE, "customer_id", instance_id=iid)
+
+
+def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
+    """See :meth:`journeylens.journeys.Journey.events`."""
+    check_columns(journey)
+    d = journey.definition
+    acts = journey._activities
+    events = journey._events
+    if filters is not None:
+        events = filters.apply(events)
+    events = _selected(journey, events)
+
+    tp_of: dict[str, Any] = {}
+    for a in acts:
+        tp = d.touchpoint_for(a)
+        if tp is not None:
+            tp_of[a] = tp
+    contacts = [a for a in acts if a not in tp_of and d.is_contact(a)]
+    act = events[ACTIVITY]
+    events = events.filter(act.isin([*tp_of, *contacts]) if (tp_of or contacts) else False)
+    act = events[ACTIVITY]
+    is_contact = act.isin(contacts) if contacts else ibis.literal(False)
+    # A touchpoint may also be listed as a contact pattern (a call that is a touchpoint).
+    both = [a for a in tp_of if d.is_contact(a)]
+    if both:
+        is_contact = is_contact | act.isin(both)
+
+    tp_lane = _lookup(act, {a: t.lane for a, t in tp_of.items() if t.lane}, "string")
+    if d.lanes_from is not None:
+        raw = events[d.lanes_from.column].cast("string")
+        mapped = raw.substitute(dict(d.lanes_from.map)) if d.lanes_from.map else raw
+        tp_lane = tp_lane.coalesce(mapped)
+    lane = ibis.ifelse(is_contact & tp_lane.isnull(), d.customer_lane, tp_lane)
+    flags = {
+        "touchpoint": act.substitute({a: t.name for a, t in tp_of.items()}, else_=act),
+        "stage": _lookup(act, {a: t.stage for a, t in tp_of.items()}, "string"),
+        "lane": lane.fill_null("(no lane)"),
+        "value_class": _lookup(
+            act, {a: t.value_class for a, t in tp_of.items()}, "string"
+        ).fill_null("non-value-adding"),
+        "customer_facing": _lookup(
+            act, {a: t.customer_facing for a, t in tp_of.items()}, "boolean"
+        ).fill_null(True),
+        "is_contact": is_contact,
+        "_rework_tp": _lookup(
+            act, {a: True for a, t in tp_of.items() if t.rework}, "boolean"
+        ).fill_null(False),
+    }
+    events = events.mutate(**flags)
+
+    if d.customer is not None:
+        inst = _instances_of_cases(journey, events)
+        events = events.join(inst, CASE, how="inner")
+    else:
+        events = events.mutate(instance_id=events[CASE], customer_id=ibis.null("string"))
+    events = _timing(journey, events)
+    return _promise_window(journey, events)
+
+
+def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
+    """``in_promise``: the gap ending at the event lies between the promise's two milestones.
+
+    From the first ``from`` event to the first ``to`` event at or after it; to the end of the
+    instance when the promise was not delivered.  Null without a promise.
+    """
+    d = journey.definition
+    if d.promise is None:
+        return ev.mutate(in_promise=ibis.null("boolean"))
+    acts = journey._activities
+    whole = ibis.window(group_by=ev[INSTANCE])
+    is_from = _members(ev[ACTIVITY], acts, d.promise.from_)
+    ev = ev.mutate(_pfrom=ev[TIMESTAMP].min(where=is_from).over(whole))
+    is_to = _members(ev[ACTIVITY], acts, d.promise.to) & (ev[TIMESTAMP] >= ev._pfrom)
+    ev = ev.mutate(_pto=ev[TIMESTAMP].min(where=is_to).over(ibis.window(group_by=ev[INSTANCE])))
+    inside = (ev[TIMESTAMP] > ev._pfrom) & (ev._pto.isnull() | (ev[TIMESTAMP] <= ev._pto))
+    return ev.mutate(in_promise=inside.fill_null(False)).drop("_pfrom", "_pto")
+
+
+def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
+    """Per-event timing columns of the decomposition (see the module docstring)."""
+    d = journey.definition
+    inst = ev[INSTANCE]
+    order = [ev[TIMESTAMP], ev[ORDER]]
+    w = ibis.window(group_by=inst, order_by=order)
+    nc = ~ev.is_contact
+    start = ev[START] if START in ev.columns else ibis.null("timestamp")
+    # Unknown (null) without a start timestamp: touchpoint KPIs must not report 0 s of work.
+    proc = ibis.greatest(_seconds(ev[TIMESTAMP], start), 0.0)
+    customer_lane = d.customer_lane
+    t_org = ibis.ifelse(nc & (ev.lane != customer_lane), ev[TIMESTAMP], ibis.null("timestamp"))
+    ev = ev.mutate(
+        processing_s=proc,
+        _prev_t=ev[TIMESTAMP].lag().over(w),
+        _g=nc.cast("int64").sum().over(ibis.cumulative_window(group_by=inst, order_by=order)),
+        _lane_nc=ibis.ifelse(nc, ev.lane, ibis.null("string")),
+        _stage_nc=ibis.ifelse(nc, ev.stage, ibis.null("string")),
+        _prev_org_t=t_org.max().over(ibis.window(group_by=inst, order_by=order, rows=(None, -1))),
+        _seen=ibis.row_number().over(ibis.window(group_by=[inst, ev.touchpoint], order_by=order)),
+        _lag_lane=ev.lane.lag().over(ibis.window(group_by=[inst, ev.is_contact], order_by=order)),
+    )
+    gap = ibis.ifelse(
+        ev._prev_t.isnull(), ev.processing_s.fill_null(0.0), _seconds(ev[TIMESTAMP], ev._prev_t)
+    )
+    inst = ev[INSTANCE]
+    g_next = ibis.ifelse(ev.is_contact, ev._g + 1, ev._g)
+    ev = ev.mutate(
+        _gap=gap,
+        _grp_lane=ev._lane_nc.max().over(ibis.window(group_by=[inst, ev._g])),
+        _grp_stage=ev._stage_nc.max().over(ibis.window(group_by=[inst, ev._g])),
+        _next_lane=ev._lane_nc.max().over(ibis.window(group_by=[inst, g_next])),
+    )
+    prev_lane = ibis.ifelse(ev.is_contact, ev._grp_lane, ev._lag_lane)
+    next_lane = ibis.ifelse(ev.is_contact, ev._next_lane, ev.lane)
+    stage_at = ibis.ifelse(ev.is_contact, ev._grp_stage.fill_null(d.stages[0]), ev.stage).fill_null(
+        d.stages[0]
+    )
+    repeat = ~ev.is_contact & (ev._seen > 0)
+    rework = ~ev.is_contact & (ev._rework_tp | repeat)
+    in_gap = ibis.least(ev.processing_s.fill_null(0.0), ev._gap)
+    wait = ev._gap - in_gap
+    at_handoff = prev_lane.notnull() & next_lane.notnull() & (prev_lane != next_lane)
+    own_start = start.fill_null(ev[TIMESTAMP])
+    ev = ev.mutate(
+        stage=stage_at,
+        is_repeat=repeat,
+        is_rework=rework,
+        from_lane=prev_lane,
+        to_lane=next_lane.fill_null(prev_lane),
+        is_handoff=~ev.is_contact & ev._lag_lane.notnull() & (ev._lag_lane != ev.lane),
+        wait_before_s=_seconds(own_start, ev._prev_org_t),
+        gap_s=ev._gap,
+        rework_part_s=ibis.ifelse(rework, ev._gap, 0.0),
+        processing_part_s=ibis.ifelse(rework, 0.0, in_gap),
+        wait_handoff_part_s=ibis.ifelse(~rework & at_handoff, wait, 0.0),
+        wait_lane_part_s=ibis.ifelse(~rework & ~at_handoff, wait, 0.0),
+    )
+    return ev.drop(
+        "_prev_t",
+        "_g",
+        "_lane_nc",
+        "_stage_nc",
+        "_prev_org_t",
+        "_seen",
+        "_lag_lane",
+        "_gap",
+        "_grp_lane",
+        "_grp_stage",
+        "_next_lane",
+        "_rework_tp",
+    )
+
+
+def _milestone_seconds(ev: ir.Table, acts: list[str], frm, to, prefix: str):
+    """Window column ``<prefix>_from`` and aggregates for first ``to`` at/after first ``from``."""
+    is_from = _members(ev[ACTIVITY], acts, frm)
+    is_to = _members(ev[ACTIVITY], acts, to)
+    from_t = ev[TIMESTAMP].min(where=is_from).over(ibis.window(group_by=ev[INSTANCE]))
+    return from_t, is_to
+
+
+def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
+    """See :meth:`journeylens.journeys.Journey.instances`."""
+    d = journey.definition
+    acts = journey._activities
+    ev = journey_events(journey, filters)
+    milestones = {}
+    if d.promise is not None:
+        milestones["promise"] = d.promise
+    for name, m in d.measures.items():
+        milestones[f"measure_{slug(name)}"] = m
+    extra: dict[str, Any] = {}
+    to_flags = {}
+    for key, m in milestones.items():
+        from_t, is_to = _milestone_seconds(ev, acts, m.from_, m.to, key)
+        extra[f"_{key}_from"] = from_t
+        to_flags[key] = is_to
+    if extra:
+        ev = ev.mutate(**extra)
+    has_channel = CHANNEL in ev.columns
+    first = _ranked(
+        ev, ev[START].fill_null(ev[TIMESTAMP]) if START in ev.columns else ev[TIMESTAMP]
+    )
+    aggs: dict[str, Any] = {
+        "customer_id": ev.customer_id.max(),
+        "case_id": _ranked(ev, ev[CASE]).min().v,
+        "start": first.min().v,
+        "end": ev[TIMESTAMP].max(),
+        "n_events": ev.count(),
+        "n_touchpoints": (~ev.is_contact).cast("int64").sum(),
+        "n_handoffs": ev.is_handoff.cast("int64").sum(),
+        "n_contacts": ev.is_contact.cast("int64").sum(),
+        "rework_events": ev.is_rework.cast("int64").sum(),
+        "cancelled": _members(ev[ACTIVITY], acts, d.cancellation).any()
+        if d.cancellation
+        else ibis.literal(False),
+        "completed": _members(ev[ACTIVITY], acts, d.completion).any()
+        if d.completion
+        else ibis.null("boolean"),
+        "processing_s": ev.processing_part_s.sum(),
+        "wait_in_lane_s": ev.wait_lane_part_s.sum(),
+        "wait_handoff_s": ev.wait_handoff_part_s.sum(),
+        "rework_s": ev.rework_part_s.sum(),
+        "start_channel": _ranked(ev, ev[CHANNEL]).min().v if has_channel else ibis.null("string"),
+    }
+    for stage, col in d.stage_columns().items():
+        aggs[col] = ev.gap_s.sum(where=ev.stage == stage).fill_null(0.0)
+    for key in milestones:
+        from_col = ev[f"_{key}_from"]
+        aggs[f"_{key}_from"] = from_col.max()
+        aggs[f"_{key}_to"] = ev[TIMESTAMP].min(where=to_flags[key] & (ev[TIMESTAMP] >= from_col))
+    if d.customer is not None and d.customer.window_s is not None:
+        aggs["case_ids"] = ev[CASE].collect(distinct=True)
+    grouped = ev.group_by(INSTANCE).agg(**aggs)
+    df = grouped.to_pyarrow().to_pandas()
+    return _finish(journey, df, list(milestones))
+
+
+def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
+    d = journey.definition
+    df["duration_s"] = (df["end"] - df["start"]).dt.total_seconds()
+    if "case_ids" in df:
+        df["case_ids"] = [sorted(x) for x in df["case_ids"]]
+    else:
+        df["case_ids"] = [[c] for c in df["case_id"]]
+    df["n_repeat_contacts"] = (df["n_contacts"] - 1).clip(lower=0)
+    df["rework"] = df["rework_events"] > 0
+    data_end = df["end"].max() if len(df) else None
+    for key in milestones:
+        span = (df[f"_{key}_to"] - df[f"_{key}_from"]).dt.total_seconds()
+        col = "promise_s" if key == "promise" else f"{key.removeprefix('measure_')}_s"
+        df[col] = span
+        if key == "promise":
+            within = d.promise.within_s  # type: ignore[union-attr]
+            met = pd.Series(pd.NA, index=df.index, dtype="boolean")
+            has_from = df["_promise_from"].notna()
+            met[has_from & span.notna()] = span[has_from & span.notna()] <= within
+            # Not delivered: broken once the deadline passed before the data ends; open else.
+            overdue = df["_promise_from"] + pd.Timedelta(seconds=within) < data_end
+            met[has_from & span.isna() & overdue] = False
+            df["promise_met"] = met
+    if d.promise is None:
+        df["promise_s"] = float("nan")
+        df["promise_met"] = pd.Series(pd.NA, index=df.index, dtype="boolean")
+    df["completed"] = df["completed"].astype("boolean")
+    df["customer_id"] = df["customer_id"].astype(object).where(df["customer_id"].notna(), None)
+    stage_cols = list(d.stage_columns().values())
+    measure_cols = [f"{slug(n)}_s" for n in d.measures]
+    cols = [
+        INSTANCE,
+        "customer_id",
+        "case_id",
+        "case_ids",
+        "start",
+        "end",
+        "duration_s",
+        "promise_s",
+        "promise_met",
+        "n_events",
+        "n_touchpoints",
+        "n_handoffs",
+        "n_contacts",
+        "n_repeat_contacts",
+        "rework",
+        "rework_events",
+        "cancelled",
+        "completed",
+        "processing_s",
+        "wait_in_lane_s",
+        "wait_handoff_s",
+        "rework_s",
+        *stage_cols,
+        *measure_cols,
+        "start_channel",
+    ]
+    df = df[cols].sort_values(["start", INSTANCE], kind="stable").reset_index(drop=True)
+    for c in ("n_events", "n_touchpoints", "n_handoffs", "n_contacts", "rework_events"):
+        df[c] = df[c].astype("int64")
+    df["n_repeat_contacts"] = df["n_repeat_contacts"].astype("int64")
+    attrs = _case_attributes(journey, df["case_id"].tolist())
+    if attrs is not None and len(attrs.columns) > 1:
+        attrs = attrs[[c for c in attrs.columns if c == CASE or c not in df.columns]]
+        df = df.merge(attrs, on=CASE, how="left")
+    return df
+
+
+def _case_attributes(journey: Journey, case_ids: list[str]) -> pd.DataFrame | None:
+    cases = journey._cases
+    if cases is None:
+        return None
+    names = journey._case_attributes
+    if names is None:
+        names = [c for c in cases.columns if c not in _CASE_STANDARD]
+    names = [c for c in names if c in cases.columns]
+    if not names:
+        return None
+    return cases.select(CASE, *names).to_pyarrow().to_pandas()
