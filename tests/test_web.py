@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 from starlette.testclient import TestClient
 
 from journeylens.dfg import discover_map
@@ -320,3 +321,38 @@ def test_users_command_manages_accounts(tmp_path):
                               str(tmp_path / "ws"), "--host", "0.0.0.0"],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert refused.returncode == 1 and "no accounts" in refused.stderr
+
+
+# ---------------------------------------------------------------------- journeys
+def test_the_overview_puts_the_planted_watermelon_first_with_its_owner(admin, web_workspace):
+    rows = admin.get("/api/journeys").json()["journeys"]
+    by_name = {r["name"]: r for r in rows}
+    with Workspace.open(web_workspace) as ws:
+        wm = ws.journey("new_connection").watermelon()
+        owner = ws.journey("new_connection").definition.owner
+    nc = by_name["new_connection"]
+    # Planted truth (a): touchpoints meet their SLAs, the installation promise is missed.
+    assert nc["flagged"] and nc["sla"] >= 0.9 and nc["promise"] <= 0.6
+    assert nc["promise"] == pytest.approx(wm.promise_attainment) and nc["owner"] == owner
+    flags = [r["flagged"] for r in rows]
+    assert flags == sorted(flags, reverse=True)  # watermelons first
+    html = admin.get("/").text
+    assert owner in html and "watermelon" in html and f"{round(100 * nc['promise'])}%" in html
+
+
+def test_the_journey_map_page_shows_stages_lanes_touchpoints_and_discussion(admin, web_workspace):
+    with Workspace.open(web_workspace) as ws:
+        d = ws.journey("home_move").definition
+    html = admin.get("/journeys/home_move").text
+    for name in [*d.stages, *d.lanes, *(t.name for t in d.touchpoints[:5])]:
+        assert str(Markup.escape(name)) in html, name
+    assert "Handoffs between lanes" in html and "Pain points" in html
+    token = {"X-CSRF-Token": csrf(admin)}
+    tp = d.touchpoints[0].name
+    body = {"target_kind": "touchpoint", "target": tp, "journey": "home_move", "body": "owner?"}
+    assert admin.post("/api/comments", json=body, headers=token).status_code == 201
+    bad = {**body, "target": "No such touchpoint"}
+    assert admin.post("/api/comments", json=bad, headers=token).status_code == 400
+    listed = admin.get("/comments", params={"target_kind": "touchpoint", "target": tp,
+                                            "journey": "home_move"})  # fmt: skip
+    assert "owner?" in listed.text

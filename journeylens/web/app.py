@@ -5,10 +5,12 @@ Build it with :func:`create_app`; ``journeylens serve`` runs it with uvicorn.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -347,6 +349,44 @@ def logout(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------- the app
+def warm(data: WorkspaceData) -> None:
+    """Compute what the landing pages show, so the first visitor does not wait for it."""
+    data.cached("overview", views.log_overview)
+    for name in data.vocabulary().journeys:
+        journey_views.detail(data, name)
+    journey_views.summaries(data)
+    query, opts = views.Query(), views.MapOptions()
+    data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts))
+    data.cached(("variants", query), lambda ws: views.variant_table(ws, query))
+    data.cached("quality", views.data_quality)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Warm the cache in a background thread, again whenever an import changes the workspace."""
+    stop = threading.Event()
+    data: WorkspaceData = app.state.data
+
+    def loop() -> None:
+        seen = None
+        while not stop.is_set():
+            try:
+                state = data.state()
+                if state != seen:
+                    warm(data)
+                    seen = state
+            except JourneylensError:
+                pass  # busy (an import runs) or broken: the pages will say so; retry later
+            stop.wait(3.0)
+
+    thread = threading.Thread(target=loop, name="journeylens-warm", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 def create_app(
     workspace: str | Path,
     *,
@@ -413,7 +453,7 @@ def create_app(
             SessionAuth, signer=signer, token=token if local else None, secure=secure_cookies
         ),
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=_lifespan)
     app.state.data = data
     app.state.users = users
     app.state.signer = signer

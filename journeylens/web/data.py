@@ -11,8 +11,8 @@ file, and inside one process every connection to a file must use the same mode):
   ``journeylens.yaml``, which every import, segment and journey change rewrites (atomically,
   after the database committed).  A new state empties the cache, so a map never outlives the
   import that changed its events;
-* a comment is written by a short read-write connection opened under the same lock (so no
-  read connection of this process is open), one ``INSERT`` in its own transaction, then
+* a comment is written by a short read-write connection opened once no read connection of
+  this process is open (a readers-writer lock), one ``INSERT`` in its own transaction, then
   closed.  If a CLI import holds the file, the write fails fast with 503 and nothing is half
   written; the CLI, in turn, only waits for the milliseconds a comment write takes.
 """
@@ -124,6 +124,50 @@ def _journey_names(ws: Workspace) -> list[str]:
         return []
 
 
+class _ReadWriteLock:
+    """Many readers or one writer; a waiting writer stops new readers (no starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self, timeout: float) -> Iterator[bool]:
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                ok = self._cond.wait_for(
+                    lambda: not self._writing and not self._readers, timeout=timeout
+                )
+            finally:
+                self._writers_waiting -= 1
+            if ok:
+                self._writing = True
+            else:
+                self._cond.notify_all()
+        try:
+            yield ok
+        finally:
+            if ok:
+                with self._cond:
+                    self._writing = False
+                    self._cond.notify_all()
+
+
 class WorkspaceData:
     """The app's access to one workspace folder (see the module docstring for the locking)."""
 
@@ -134,7 +178,8 @@ class WorkspaceData:
                 f"{self.path.resolve()} is not a journeylens workspace (no {CONFIG_NAME}); "
                 "pass -w DIR or build one with `journeylens demo`"
             )
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the cache only
+        self._access = _ReadWriteLock()  # read-only connections vs the comment writer
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._state: str | None = None
 
@@ -150,7 +195,7 @@ class WorkspaceData:
     @contextmanager
     def open(self) -> Iterator[Workspace]:
         """A read-only workspace for the duration of one computation."""
-        with self._lock:
+        with self._access.read():
             try:
                 ws = Workspace.open(self.path, read_only=True)
             except WorkspaceLockedError as e:
@@ -161,7 +206,11 @@ class WorkspaceData:
                 ws.close()
 
     def cached(self, key: Any, compute: Callable[[Workspace], T]) -> T:
-        """``compute(ws)`` once per import state and key (LRU of a few hundred results)."""
+        """``compute(ws)`` once per import state and key (LRU of a few hundred results).
+
+        The computation runs outside the cache lock, so a slow one does not hold up pages
+        that are cached already (two requests may, rarely, compute the same thing).
+        """
         state = self.state()
         with self._lock:
             if state != self._state:
@@ -170,12 +219,14 @@ class WorkspaceData:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-            with self.open() as ws:
-                value = compute(ws)
-            self._cache[key] = value
-            while len(self._cache) > _CACHE_ENTRIES:
-                self._cache.popitem(last=False)
-            return value
+        with self.open() as ws:
+            value = compute(ws)
+        with self._lock:
+            if self._state == state:
+                self._cache[key] = value
+                while len(self._cache) > _CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return value
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Like :meth:`cached` for results derived from other cached ones (no connection)."""
@@ -184,12 +235,16 @@ class WorkspaceData:
             if state != self._state:
                 self._cache.clear()
                 self._state = state
-            if key not in self._cache:
-                self._cache[key] = compute()
-            self._cache.move_to_end(key)
-            while len(self._cache) > _CACHE_ENTRIES:
-                self._cache.popitem(last=False)
-            return self._cache[key]
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            if self._state == state:
+                self._cache[key] = value
+                while len(self._cache) > _CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        return value
 
     def vocabulary(self) -> Vocabulary:
         return self.cached("vocabulary", Vocabulary)
@@ -226,7 +281,9 @@ class WorkspaceData:
         if not target or len(target) > 400:
             raise InputError("a comment needs a target of 1 to 400 characters")
         created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        with self._lock:
+        with self._access.write(timeout=30) as ok:
+            if not ok:
+                raise Busy("the app is busy computing; the comment was not saved: try again")
             try:
                 con = duckdb.connect(str(self.path / DB_NAME), read_only=False)
             except duckdb.IOException as e:

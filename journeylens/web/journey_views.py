@@ -35,34 +35,25 @@ def _mean(values: pd.Series, weights: pd.Series | None = None) -> float | None:
 def _summary(ws: Workspace, name: str) -> dict[str, Any]:
     j = ws.journey(name)
     d = j.definition
-    inst = j.instances()
-    tps = j.touchpoints()
-    promise = _mean(inst["promise_met"].astype("float")) if "promise_met" in inst else None
-    with_sla = tps[tps["sla_s"].notna()] if "sla_s" in tps else tps.iloc[0:0]
-    sla = _mean(with_sla["sla_attainment"], with_sla["volume"]) if len(with_sla) else None
     wm = j.watermelon()
-    weekly = (
-        inst.assign(week=pd.to_datetime(inst["start"]).dt.to_period("W").dt.start_time)
-        .groupby("week")["promise_met"]
-        .mean()
-        if "promise_met" in inst and len(inst)
-        else pd.Series(dtype=float)
-    )
-    weekly = weekly.iloc[1:-1] if len(weekly) > 4 else weekly  # partial first/last weeks
+    overall = j.kpis().iloc[0]
+    weekly = j.kpis(by="week")
+    trend = weekly["promise_attainment"] if "promise_attainment" in weekly else pd.Series()
+    trend = trend.iloc[1:-1] if len(trend) > 4 else trend  # partial first and last weeks
     return {
         "name": name,
         "owner": d.owner,
         "description": d.description,
-        "instances": len(inst),
-        "promise": promise,
-        "promise_text": (d.promise.text if d.promise is not None else None),
-        "sla": sla,
-        "flagged": bool(getattr(wm, "flagged", False)),
-        "median_duration": humanize_seconds(_num(inst["duration_s"].median()))
-        if len(inst)
-        else "–",
+        "instances": int(wm.instances),
+        "promise": _num(wm.promise_attainment),
+        "promise_text": wm.promise,
+        "sla": _num(wm.sla_attainment),
+        "lowest": list(wm.lowest) if wm.lowest else None,
+        "flagged": bool(wm.flagged),
+        "verdict": wm.summary,
+        "median_duration": humanize_seconds(_num(overall.get("median_s"))),
         "satisfaction": _satisfaction(ws, name),
-        "trend": [float(v) for v in weekly.astype(float)],
+        "trend": [float(v) for v in trend.astype(float) if not math.isnan(v)],
         "touchpoints": len(d.touchpoints),
     }
 
@@ -103,100 +94,122 @@ def check_touchpoint(data: WorkspaceData, journey: str, touchpoint: str) -> None
 
 def _detail(ws: Workspace, name: str) -> dict[str, Any]:
     j = ws.journey(name)
-    d = j.definition
+    jmap = j.map(satisfaction=_stage_satisfaction(ws, name))
     tps = j.touchpoints()
-    by_name = {r["touchpoint"]: r for r in _records(tps)}
-    grid: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    lanes = list(d.lanes)
-    for tp in d.touchpoints:
-        row = by_name.get(tp.name, {})
-        lane = tp.lane or lanes[0]
-        sla = row.get("sla_attainment")
-        grid.setdefault((tp.stage, lane), []).append({
-            "name": tp.name,
-            "channel": tp.channel,
-            "customer_facing": tp.customer_facing,
-            "value_class": tp.value_class,
-            "volume": row.get("volume"),
-            "median": humanize_seconds(row.get("median_processing_s")),
-            "sla": humanize_seconds(tp.sla_s) if tp.sla_s else None,
+    kpis = {r["touchpoint"]: r for r in _records(tps)}
+    grid: dict[str, list[dict[str, Any]]] = {}
+    for cell in _records(jmap.cells):
+        k = kpis.get(cell["touchpoint"], {})
+        sla = k.get("sla_attainment")
+        grid.setdefault(f"{cell['stage']}|{cell['lane']}", []).append({
+            "name": cell["touchpoint"],
+            "channel": cell.get("channel"),
+            "customer_facing": bool(cell.get("customer_facing")),
+            "value_class": cell.get("value_class") or "value-adding",
+            "volume": cell.get("volume"),
+            "reach": pct(cell.get("reach")),
+            "median": humanize_seconds(cell.get("median_processing_s")),
+            "wait": humanize_seconds(cell.get("median_wait_s")),
+            "sla": humanize_seconds(k.get("sla_s")) if k.get("sla_s") else None,
             "sla_attainment": sla,
             "below_sla": sla is not None and sla < 0.9,
-            "repeats": row.get("repeats"),
         })  # fmt: skip
-    wm = j.watermelon().to_dict()
-    jmap = j.map().to_dict()
-    summary = _summary(ws, name)
-    pains = _pain_points(tps, wm)
+    wm = j.watermelon()
+    stages = _records(jmap.stage_summary)
     return {
-        "summary": summary,
-        "stages": list(d.stages),
-        "lanes": lanes,
-        "grid": {f"{s}|{lane}": cells for (s, lane), cells in grid.items()},
-        "touchpoints": _records(tps),
-        "watermelon": wm,
-        "map": jmap,
-        "handoffs": _handoffs(jmap),
-        "pains": pains,
-        "curve": _curve(ws, name, list(d.stages)),
+        "stages": list(jmap.stages),
+        "lanes": list(jmap.lanes),
+        "grid": grid,
+        "stage_summary": [
+            {
+                **st,
+                "median": humanize_seconds(st.get("median_s")),
+                "contacts_per_100": _num(st.get("contacts_per_100")),
+            }
+            for st in stages
+        ],
+        "handoffs": [
+            {**h, "median_wait": humanize_seconds(h.get("median_wait_s"))}
+            for h in _records(jmap.handoffs.head(10))
+        ],
+        "pains": _pain_points(tps, wm),
+        "contributors": _records(wm.contributors.head(8)),
+        "curve": _curve_svg(stages),
+        "decomposition": _records(wm.decomposition),
     }
 
 
 def detail(data: WorkspaceData, name: str) -> dict[str, Any]:
     out = data.cached(("journey-detail", name), lambda ws: _detail(ws, name))
-    s = out["summary"]
+    s = dict(data.cached(("journey-summary", name), lambda ws: _summary(ws, name)))
+    out = {**out, "summary": s}
     s["spark"] = sparkline(s["trend"], width=240, height=40,
                            label=f"weekly promise attainment of {name}")  # fmt: skip
     return out
 
 
-def _handoffs(jmap: Mapping[str, Any]) -> list[dict[str, Any]]:
-    raw = jmap.get("handoffs") or []
+def _pain_points(tps: pd.DataFrame, wm: Any) -> list[str]:
+    """Plain sentences: where the journey hurts (time sinks, missed SLAs, repeats)."""
     out = []
-    for h in raw if isinstance(raw, list) else []:
-        if isinstance(h, Mapping):
-            out.append({k: _num(v) for k, v in h.items()})
-    return sorted(out, key=lambda h: -(h.get("count") or h.get("cases") or 0))[:12]
-
-
-def _pain_points(tps: pd.DataFrame, wm: Mapping[str, Any]) -> list[str]:
-    """Plain sentences: where the journey hurts (missed SLAs, repeats, time sinks)."""
-    out = []
-    for c in (wm.get("contributors") or [])[:5]:
-        if isinstance(c, Mapping):
-            label = c.get("name") or c.get("component") or c.get("stage") or "?"
-            share = c.get("share")
-            secs = c.get("mean_s") or c.get("seconds")
-            bits = [f"{label}"]
-            if share is not None:
-                bits.append(f"{pct(share)} of end-to-end time")
-            if secs is not None:
-                bits.append(f"mean {humanize_seconds(secs)}")
-            out.append(": ".join([bits[0], ", ".join(bits[1:])]) if len(bits) > 1 else bits[0])
-        elif isinstance(c, str):
-            out.append(c)
+    for r in wm.contributors.head(4).itertuples(index=False):
+        extra = f", {humanize_seconds(r.extra_s)} more than when it is kept" if _finite(
+            r.extra_s) and r.extra_s > 0 else ""  # fmt: skip
+        share = f" ({pct(r.share)} of that time)" if _finite(r.share) else ""
+        out.append(
+            f"{r.kind} {r.where}: {humanize_seconds(r.mean_s)} per broken promise{share}{extra}"
+        )
     if "sla_attainment" in tps:
         low = tps[tps["sla_attainment"] < 0.9]
         for r in low.itertuples(index=False):
-            out.append(f"{r.touchpoint}: meets its SLA in only {pct(r.sla_attainment)} of cases")
-    if "repeats" in tps:
-        for r in tps.sort_values("repeats", ascending=False).head(2).itertuples(index=False):
-            if r.repeats and r.repeats > 0:
-                out.append(f"{r.touchpoint}: repeated {int(r.repeats):,} times")
+            out.append(f"{r.touchpoint}: meets its SLA in only {pct(r.sla_attainment)} of events")
+    if "repeat_share" in tps:
+        rep = tps[(tps["repeat_share"] > 0.05) & ~tps["is_contact"]]
+        for r in rep.sort_values("repeat_share", ascending=False).head(3).itertuples(index=False):
+            out.append(f"{r.touchpoint}: repeated in {pct(r.repeat_share)} of its events")
+    if "is_contact" in tps:
+        contacts = tps[tps["is_contact"]].sort_values("volume", ascending=False).head(2)
+        for r in contacts.itertuples(index=False):
+            out.append(f"customer contact “{r.touchpoint}”: {int(r.volume):,} times")
     return out
 
 
-def _curve(ws: Workspace, name: str, stages: list[str]) -> dict[str, Any] | None:
-    """Satisfaction along the stages, when voice analyses and survey answers exist."""
+def _stage_satisfaction(ws: Workspace, name: str) -> dict[str, float] | None:
+    """Mean satisfaction per stage from the voice analyses, when survey answers exist."""
     try:
         from journeylens import voice
     except ImportError:
         return None
-    fn = getattr(voice, "satisfaction_curve", None)
-    if fn is None:
+    fn = getattr(voice, "stage_satisfaction", None)
+    return fn(ws, name) if fn is not None else None
+
+
+def _curve_svg(stages: list[dict[str, Any]]) -> str | None:
+    """The satisfaction curve across stages (inline SVG), when stages carry scores."""
+    from xml.sax.saxutils import escape
+
+    pts = [(s["stage"], s.get("satisfaction")) for s in stages]
+    if sum(1 for _s, v in pts if _finite(v)) < 2:
         return None
-    curve = fn(ws, name)
-    return curve.to_dict() if hasattr(curve, "to_dict") else curve
+    vals = [v for _s, v in pts if _finite(v)]
+    lo, hi = min(vals), max(vals)
+    rng = (hi - lo) or 1.0
+    w, h, pad = 560, 160, 30
+    step = (w - 2 * pad) / max(len(pts) - 1, 1)
+    out = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="satisfaction by stage" '
+           'class="curve-svg">']  # fmt: skip
+    line = []
+    for i, (stage, v) in enumerate(pts):
+        x = pad + i * step
+        out.append(f'<text x="{x:.0f}" y="{h - 6}" font-size="11" text-anchor="middle">'
+                   f"{escape(stage)}</text>")  # fmt: skip
+        if _finite(v):
+            y = pad + (hi - v) / rng * (h - 2 * pad - 10)
+            line.append(f"{x:.1f},{y:.1f}")
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#2b6cb0"/>'
+                       f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="11" text-anchor="middle">'
+                       f"{v:.1f}</text>")  # fmt: skip
+    out.insert(1, f'<polyline points="{" ".join(line)}" fill="none" stroke="#2b6cb0"/>')
+    return "".join(out) + "</svg>"
 
 
 def drivers(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
