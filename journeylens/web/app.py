@@ -359,6 +359,10 @@ def warm(data: WorkspaceData) -> None:
     data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts))
     data.cached(("variants", query), lambda ws: views.variant_table(ws, query))
     data.cached("quality", views.data_quality)
+    # Last, every position of the activity slider of the unfiltered map (one projected
+    # directly-follows graph per set of kept activities), so sliding never waits for the log.
+    for pct in range(100, -1, -1):  # cached per kept set: a few dozen graphs at most
+        views.process_map(data, query, views.MapOptions(activities=pct))
 
 
 @contextlib.asynccontextmanager
