@@ -19,7 +19,7 @@ import duckdb
 import ibis
 import yaml
 
-from journeylens import ingest, readers
+from journeylens import derived, ingest, readers
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "Workspace"]
@@ -288,7 +288,7 @@ class Workspace:
                 table=table,
                 query=query,
             )
-            new, report = ingest.canonicalise(
+            new, report, judge = ingest.canonicalise(
                 con,
                 staged,
                 source_id=source_id,
@@ -303,9 +303,11 @@ class Workspace:
             )
             (progress or (lambda _m: None))("storing events")
             self._append_events(new)
+            if judge is not None:
+                judge()
             ingest.finish_report(con, report)
-            case_attrs = ingest.case_attribute_columns(con)
-            ingest.rebuild_cases(con, case_attrs)
+            (progress or (lambda _m: None))("deriving cases, variants and the process map")
+            case_attrs, report.out_of_order_cases = derived.rebuild(con, source_id=source_id)
             ingest.cleanup(con)
             readers.release(con)
             config = dict(self.config)
