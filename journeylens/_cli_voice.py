@@ -138,8 +138,21 @@ def voice_metrics_cmd(
         )
     if json_:
         _print_json(_records(frame))
-    else:
-        _table(frame, "voice metrics")
+        return
+    show = frame.dropna(axis=1, how="all").copy()
+    for m in ("mean", "top2", "nps", "rate"):
+        if m in show and f"{m}_low" in show:
+            pct = m in ("top2", "rate")
+            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.2f}")
+            show[m] = [
+                f"{fmt(v)} [{fmt(lo)}, {fmt(hi)}]" if v == v else ""
+                for v, lo, hi in zip(show[m], show[f"{m}_low"], show[f"{m}_high"], strict=True)
+            ]
+            show = show.drop(columns=[f"{m}_low", f"{m}_high"])
+    show = show.drop(columns=[c for c in ("metric", "promoters", "detractors") if c in show])
+    if "response_rate" in show:
+        show["response_rate"] = [f"{v:.0%}" for v in show["response_rate"]]
+    _table(show, "voice metrics (95% intervals)")
 
 
 @voice_app.command("drivers")
