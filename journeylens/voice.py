@@ -47,6 +47,7 @@ from journeylens._voice_import import (
     infer_scale,
 )
 from journeylens.errors import InputError
+from journeylens.split import ID_COLUMNS
 
 if TYPE_CHECKING:
     from journeylens.workspace import Workspace
@@ -754,6 +755,7 @@ def root_causes(
     low: float | None = None,
     attributes: Sequence[str] | None = None,
     min_support: int = 30,
+    pairs: bool = False,
     unit: str = "journey",
     seed: int = 0,
 ):
@@ -761,7 +763,8 @@ def root_causes(
 
     ``target`` is a column: a score (with ``low``, the highest score that counts as low; or
     a boolean column such as ``churn``; or a duration (slow = top quartile).  Rows without a
-    score are left out.  Delegates to :func:`journeylens.causes.find_causes`: lift with
+    score are left out.  ``pairs`` also tests pairs of values: survey samples are small, and
+    pairs multiply the tests a finding must survive, so they are off by default.  Delegates to :func:`journeylens.causes.find_causes`: lift with
     Wilson intervals, minimum support, false-discovery correction, plain-language findings.
 
     Examples
@@ -791,6 +794,7 @@ def root_causes(
         "__target",
         attributes=attributes,
         min_support=min_support,
+        pairs=pairs,
         unit=unit,
         label=label,
         seed=seed,
@@ -805,6 +809,7 @@ def journey_root_causes(
     low: float | None = None,
     attributes: Sequence[str] | None = None,
     min_support: int = 30,
+    pairs: bool = False,
 ):
     """:func:`root_causes` over a workspace journey: which case attributes (team, region,
     product, channel ...) are over-represented among its low-score (``low``), churned or slow
@@ -829,6 +834,10 @@ def journey_root_causes(
     if attributes is None:
         case_attrs = set(ws.config.get("case_attributes") or [])
         constant = {c for c in table if c in case_attrs and table[c].nunique(dropna=False) <= 1}
-        attributes = [c for c in table if c in case_attrs and c not in constant]
+        attributes = [
+            c for c in table if c in case_attrs and c not in constant and c not in ID_COLUMNS
+        ]
         attributes += ["start_channel"] if "start_channel" in table else []
-    return root_causes(table, target, low=low, attributes=attributes, min_support=min_support)
+    return root_causes(
+        table, target, low=low, attributes=attributes, min_support=min_support, pairs=pairs
+    )
