@@ -190,8 +190,8 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
     backend = derived_source(events) if quantiles == "exact" else None
     if backend is not None:
         # The workspace's unfiltered events: the graph was derived at import, exactly as below.
-        arcs = backend.sql(f"SELECT * FROM {derived.EDGES}").to_pyarrow().to_pandas()
-        nodes = backend.sql(f"SELECT * FROM {derived.NODES}").to_pyarrow().to_pandas()
+        arcs = backend.con.execute(f"SELECT * FROM {derived.EDGES}").to_arrow_table().to_pandas()
+        nodes = backend.con.execute(f"SELECT * FROM {derived.NODES}").to_arrow_table().to_pandas()
         ends = backend.con.execute(
             "SELECT 'start', first_activity, count(*) FROM cases GROUP BY ALL UNION ALL "
             "SELECT 'end', last_activity, count(*) FROM cases GROUP BY ALL"

@@ -41,6 +41,18 @@ VARIANT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Columns of the per-variant aggregate both paths feed into the ranking.
+_PER_VARIANT = ibis.schema(
+    {
+        "variant": "string",
+        "count": "int64",
+        "length": "int64",
+        "mean_duration_s": "float64",
+        "median_duration_s": "float64",
+    }
+)
+
+
 def variant_key(activities: Iterable[str]) -> str:
     """The key of the variant made of ``activities``, as in :func:`case_variants`.
 
@@ -170,7 +182,8 @@ def variants(
             f"""SELECT any_value(v.key) AS variant, count(*) AS count, max(c.events) AS length,
                 avg(c.duration_s) AS mean_duration_s,
                 quantile_cont(c.duration_s, 0.5) AS median_duration_s
-            FROM cases c JOIN {derived.VARIANTS} v USING (_variant_id) GROUP BY c._variant_id"""
+            FROM cases c JOIN {derived.VARIANTS} v USING (_variant_id) GROUP BY c._variant_id""",
+            schema=_PER_VARIANT,
         )
     else:
         cv = case_variants(events)
