@@ -382,12 +382,12 @@ def key_drivers(
     >>> n = 1500
     >>> df = pd.DataFrame({"handoffs": rng.poisson(3, n), "wait_s": rng.exponential(3 * 86400, n),
     ...                    "region": rng.choice(["N", "S", "E"], n)})
-    >>> df["csat"] = 9 - 0.5 * df.handoffs - 0.3 * df.wait_s / 86400 + rng.normal(0, 1, n)
+    >>> df["csat"] = 9 - 0.8 * df.handoffs - 0.3 * df.wait_s / 86400 + rng.normal(0, 1, n)
     >>> d = key_drivers(df, "csat")
     >>> d.table.feature.tolist()
     ['handoffs', 'wait_s', 'region']
-    >>> round(d.table.effect.iloc[0], 1), round(d.table.effect.iloc[1], 1)
-    (-0.5, -0.3)
+    >>> round(float(d.table.effect.iloc[0]), 1), round(float(d.table.effect.iloc[1]), 1)
+    (-0.8, -0.3)
     """
     d = _design(df, outcome, features, max_levels)
     if method is None:
