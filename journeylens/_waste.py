@@ -480,5 +480,12 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                     / span,
                 }
             )
-    out.sort(key=lambda f: (-(f.get("hours_per_month") or 0), f["title"]))
+    # The value-class totals contain every other finding's time: context, listed last.
+    out.sort(
+        key=lambda f: (
+            f["kind"] == "non_value_adding",
+            -(f.get("hours_per_month") or 0),
+            f["title"],
+        )
+    )
     return out

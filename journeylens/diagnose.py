@@ -498,7 +498,7 @@ def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Ca
     for name in names():
         try:
             inst = ws.journey(name).instances(filters)
-        except Exception:  # noqa: BLE001 - a journey that cannot be computed is skipped
+        except Exception:
             continue
         if len(inst) < 2 * min_support:
             continue
