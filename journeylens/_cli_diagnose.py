@@ -84,7 +84,7 @@ def diagnose(
         if what == "bottlenecks":
             result: Any = dg.bottlenecks(events, contacts=contacts)
         elif what == "waste":
-            result = dg.waste(events, contacts=contacts, workspace=ws)
+            result = dg.waste(events, contacts=contacts, workspace=ws, filters=filters)
         elif what == "automation":
             result = dg.automation_candidates(events, contacts=contacts)
         elif what == "causes" and target:

@@ -395,6 +395,22 @@ class Diagnosis:
         return "\n".join(lines)
 
 
+class _Journeys:
+    """The workspace's journeys, each built once (a Journey caches its instances)."""
+
+    def __init__(self, ws: Any):
+        self._ws = ws
+        self._made: dict[str, Any] = {}
+
+    def journey_names(self) -> list[str]:
+        return list(self._ws.journey_names())
+
+    def journey(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._ws.journey(name)
+        return self._made[name]
+
+
 def _case_count(events) -> int:
     from journeylens.schema import CASE
 
@@ -448,8 +464,9 @@ def diagnose(
     if n_cases == 0:
         raise InputError("diagnose(): there are no events (after filters); nothing to diagnose")
     span = months(events)
+    journeys = _Journeys(source) if is_ws and hasattr(source, "journey_names") else None
     b = bottlenecks(events, contacts=contacts)
-    w = waste(events, contacts=contacts, workspace=source if is_ws else None)
+    w = waste(events, contacts=contacts, workspace=journeys, filters=filters)
     # Causes read the stored case attributes of a workspace, so they get the filters themselves.
     cause_source = source if is_ws else events
     cause_filters = filters if is_ws else None
@@ -460,11 +477,11 @@ def diagnose(
             case_causes(cause_source, t, filters=cause_filters, adjust_for=adjust_for)
             for t in causes
         ]
-    if is_ws and causes is None:
-        found += journey_causes(source, filters=filters)
+    if causes is None:
+        found += journey_causes(journeys, filters=filters) if journeys else []
     auto = automation_candidates(events, contacts=contacts, rework=w.rework)
     durations = _target_durations(found)
-    promises = _promise_opportunities(source) if is_ws else []
+    promises = _promise_opportunities(journeys, filters) if journeys else []
     opps = opportunities(
         bottlenecks=b,
         waste=w,
@@ -498,7 +515,7 @@ def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Ca
     for name in names():
         try:
             inst = ws.journey(name).instances(filters)
-        except Exception:  # noqa: BLE001 - a journey that cannot be computed is skipped
+        except Exception:
             continue
         if len(inst) < 2 * min_support:
             continue
@@ -554,7 +571,7 @@ def _target_durations(found: Sequence[Causes]) -> dict[str, float]:
     return {c.target: 0.0 for c in found}
 
 
-def _promise_opportunities(ws) -> list[dict[str, Any]]:
+def _promise_opportunities(ws, filters: Any = None) -> list[dict[str, Any]]:
     """Per journey with a promise: attainment now vs. without rework (the measurable target)."""
     names = getattr(ws, "journey_names", None)
     if names is None:
