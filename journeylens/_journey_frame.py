@@ -13,6 +13,9 @@ Time rules (documented in ``docs/journeys.md``):
   gap and the first touchpoint after it are in different lanes, else *inside the lane*.
   Customer contacts are events of the timeline but never change the lane: a wait interrupted
   by a "where is my order?" call is still the wait between the two touchpoints around it.
+* A *repeat* is the same activity again, or a touchpoint entered again after another one;
+  consecutive activities of one touchpoint (sub-steps) are not repeats.  Repeats and events
+  of touchpoints marked ``rework`` are rework.
 * Each gap also belongs to the stage of the event that ends it (a contact: the stage the
   journey was in when the customer made it), so ``stage_<slug>_s`` sums to ``duration_s``.
 """
@@ -32,7 +35,7 @@ from journeylens.journeys import matches, slug
 from journeylens.schema import ACTIVITY, CASE, CHANNEL, ORDER, START, TIMESTAMP
 
 if TYPE_CHECKING:
-    from journeylens.journeys import Journey
+    from journeylens.journeys import CaseSelection, Journey
 
 INSTANCE = "instance_id"
 #: Columns of the ``cases`` table that are not attributes.
@@ -79,7 +82,8 @@ def _lookup(column: ir.Value, mapping: dict[str, Any], dtype: str) -> ir.Value:
 
 def _members(column: ir.Value, activities: list[str], patterns: tuple[str, ...]) -> ir.BooleanValue:
     hits = [a for a in activities if matches(patterns, a)]
-    return column.isin(hits) if hits else ibis.literal(False)
+    # Column-shaped even without hits, so that aggregates (any, min(where=...)) still apply.
+    return column.isin(hits) if hits else column.isnull() & ibis.literal(False)
 
 
 def selected_activities(journey: Journey) -> list[str]:
@@ -89,11 +93,15 @@ def selected_activities(journey: Journey) -> list[str]:
 
 
 def _selected(journey: Journey, events: ir.Table) -> ir.Table:
-    sel = journey.definition.cases
+    return select_cases(journey.definition.cases, events, journey._activities)
+
+
+def select_cases(sel: CaseSelection, events: ir.Table, activities: list[str]) -> ir.Table:
+    """The events of the cases a :class:`CaseSelection` picks."""
     for col, values in sel.attributes.items():
         events = CaseAttribute(col, list(values)).apply(events)
     if sel.activities:
-        with_act = events.filter(_members(events[ACTIVITY], journey._activities, sel.activities))
+        with_act = events.filter(_members(events[ACTIVITY], activities, sel.activities))
         events = events.filter(events[CASE].isin(with_act[CASE]))
     for f in sel.filters:
         events = f.apply(events)
@@ -117,6 +125,7 @@ def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
     limit = flagged.reach + ibis.interval(seconds=int(cust.window_s))
     new = flagged.reach.isnull() | (flagged.c_start > limit) | flagged.customer_id.isnull()
     flagged = flagged.mutate(_new=new.cast("int64"))
+    order = [flagged.c_start, flagged[CASE]]
     running = ibis.cumulative_window(group_by=flagged.customer_id, order_by=order)
     flagged = flagged.mutate(_n=flagged._new.sum().over(running))
     iid = ibis.ifelse(
@@ -143,6 +152,18 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
         if tp is not None:
             tp_of[a] = tp
     contacts = [a for a in acts if a not in tp_of and d.is_contact(a)]
+    act = events[ACTIVITY]
+    # Cancellation and completion may be activities outside every touchpoint: flag the case
+    # before those events are left out.
+    per_case = ibis.window(group_by=events[CASE])
+    events = events.mutate(
+        case_cancelled=_members(act, acts, d.cancellation).any().over(per_case)
+        if d.cancellation
+        else ibis.literal(False),
+        case_completed=_members(act, acts, d.completion).any().over(per_case)
+        if d.completion
+        else ibis.null("boolean"),
+    )
     act = events[ACTIVITY]
     events = events.filter(act.isin([*tp_of, *contacts]) if (tp_of or contacts) else False)
     act = events[ACTIVITY]
@@ -224,6 +245,12 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         _prev_org_t=t_org.max().over(ibis.window(group_by=inst, order_by=order, rows=(None, -1))),
         _seen=ibis.row_number().over(ibis.window(group_by=[inst, ev.touchpoint], order_by=order)),
         _lag_lane=ev.lane.lag().over(ibis.window(group_by=[inst, ev.is_contact], order_by=order)),
+        _lag_tp=ev.touchpoint.lag().over(
+            ibis.window(group_by=[inst, ev.is_contact], order_by=order)
+        ),
+        _seen_act=ibis.row_number().over(
+            ibis.window(group_by=[inst, ev[ACTIVITY]], order_by=order)
+        ),
     )
     gap = ibis.ifelse(
         ev._prev_t.isnull(), ev.processing_s.fill_null(0.0), _seconds(ev[TIMESTAMP], ev._prev_t)
@@ -241,7 +268,10 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
     stage_at = ibis.ifelse(ev.is_contact, ev._grp_stage.fill_null(d.stages[0]), ev.stage).fill_null(
         d.stages[0]
     )
-    repeat = ~ev.is_contact & (ev._seen > 0)
+    # A repeat: the same activity again, or a touchpoint entered again after another one
+    # (a second visit after a rebooking).  Consecutive sub-steps of one touchpoint are not.
+    again = (ev._seen_act > 0) | ((ev._seen > 0) & (ev._lag_tp != ev.touchpoint))
+    repeat = ~ev.is_contact & again.fill_null(False)
     rework = ~ev.is_contact & (ev._rework_tp | repeat)
     in_gap = ibis.least(ev.processing_s.fill_null(0.0), ev._gap)
     wait = ev._gap - in_gap
@@ -269,6 +299,8 @@ def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
         "_prev_org_t",
         "_seen",
         "_lag_lane",
+        "_lag_tp",
+        "_seen_act",
         "_gap",
         "_grp_lane",
         "_grp_stage",
@@ -317,12 +349,8 @@ def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
         "n_handoffs": ev.is_handoff.cast("int64").sum(),
         "n_contacts": ev.is_contact.cast("int64").sum(),
         "rework_events": ev.is_rework.cast("int64").sum(),
-        "cancelled": _members(ev[ACTIVITY], acts, d.cancellation).any()
-        if d.cancellation
-        else ibis.literal(False),
-        "completed": _members(ev[ACTIVITY], acts, d.completion).any()
-        if d.completion
-        else ibis.null("boolean"),
+        "cancelled": ev.case_cancelled.any(),
+        "completed": ev.case_completed.any(),
         "processing_s": ev.processing_part_s.sum(),
         "wait_in_lane_s": ev.wait_lane_part_s.sum(),
         "wait_handoff_s": ev.wait_handoff_part_s.sum(),

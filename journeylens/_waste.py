@@ -302,48 +302,49 @@ def rubber_stamps(
 
 
 def value_class_time(ws) -> pd.DataFrame | None:
-    """Time by value class per journey (needs journeys with value classes), else None.
+    """Where each journey's time goes, by value class (needs journeys), else None.
 
-    Processing time is counted in the class of its touchpoint; waiting is non-value-adding.
+    Uses the journey's decomposition of end-to-end time (:meth:`Journey.events`): processing
+    counts in the value class of its touchpoint; waiting (in a lane or at a hand-off) is
+    non-value-adding; rework is time spent on work done again.  Returns ``journey``,
+    ``value_class``, ``time_s`` and ``share`` of the journey's total.
     """
     names = getattr(ws, "journey_names", None)
     if names is None:
         return None
     rows = []
+    parts = ("processing_part_s", "wait_lane_part_s", "wait_handoff_part_s", "rework_part_s")
     for name in names():
         ev = ws.journey(name).events()
-        if "value_class" not in ev.columns:
+        if "value_class" not in ev.columns or not all(p in ev.columns for p in parts):
             continue
-        st = steps(ev.drop("value_class")).select("case_id", "timestamp", "wait_s", "processing_s")
-        vc = ev.select(CASE, TIMESTAMP, "activity", "value_class")
-        joined = st.join(
-            vc,
-            (st.case_id == vc[CASE]) & (st.timestamp == vc[TIMESTAMP]),
-        )
         agg = (
-            joined.group_by("value_class")
-            .agg(processing_s=joined.processing_s.sum(), wait_s=joined.wait_s.sum())
+            ev.group_by(ev.value_class.fill_null("unclassified").name("value_class"))
+            .agg(
+                processing_s=ev.processing_part_s.sum(),
+                wait_s=(ev.wait_lane_part_s + ev.wait_handoff_part_s).sum(),
+                rework_s=ev.rework_part_s.sum(),
+            )
             .to_pyarrow()
             .to_pandas()
         )
-        total = float(agg["processing_s"].sum() + agg["wait_s"].sum())
-        for r in agg.itertuples():
+        total = float(agg[["processing_s", "wait_s", "rework_s"]].to_numpy().sum())
+        pieces = [(r.value_class, float(r.processing_s)) for r in agg.itertuples()]
+        pieces.append(("waiting (non-value-adding)", float(agg["wait_s"].sum())))
+        pieces.append(("rework (non-value-adding)", float(agg["rework_s"].sum())))
+        for value_class, seconds in pieces:
             rows.append(
                 {
                     "journey": name,
-                    "value_class": r.value_class or "unclassified",
-                    "time_s": float(r.processing_s),
-                    "share": float(r.processing_s) / total if total else np.nan,
+                    "value_class": f"{value_class} work"
+                    if not value_class.startswith(("waiting", "rework"))
+                    else value_class,
+                    "time_s": seconds,
+                    "share": seconds / total if total else np.nan,
                 }
             )
-        rows.append(
-            {
-                "journey": name,
-                "value_class": "waiting (non-value-adding)",
-                "time_s": float(agg["wait_s"].sum()),
-                "share": float(agg["wait_s"].sum()) / total if total else np.nan,
-            }
-        )
+    if not rows:
+        return None
     return pd.DataFrame(rows, columns=["journey", "value_class", "time_s", "share"])
 
 
@@ -463,7 +464,8 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
         )
     if values is not None and len(values):
         for j, g in values.groupby("journey"):
-            nva = g[g["value_class"].str.startswith(("non-value", "waiting"))]["share"].sum()
+            is_nva = g["value_class"].str.startswith(("non-value", "waiting", "rework"))
+            nva = g[is_nva]["share"].sum()
             out.append(
                 {
                     "kind": "non_value_adding",

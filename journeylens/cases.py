@@ -17,6 +17,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from journeylens.derived import derived_source
 from journeylens.errors import InputError
 from journeylens.schema import (
     ACTIVITY,
@@ -206,6 +207,16 @@ def case_table(events: ir.Table) -> ir.Table:
     5400.0 1 2 A
     """
     events = _require(events, _BASE, caller="case_table")
+    backend = derived_source(events)
+    if backend is not None:
+        # The workspace's unfiltered events: the case table was derived at import.
+        return backend.sql(
+            """SELECT case_id, start, "end", duration_s, events, activities,
+                events - activities AS rework,
+                CAST(_handoffs_resource AS BIGINT) AS handoffs_resource,
+                CAST(_handoffs_department AS BIGINT) AS handoffs_department,
+                first_activity, last_activity FROM cases"""
+        )
     flagged = events.mutate(
         _res_change=_changes(events, RESOURCE),
         _dep_change=_changes(events, DEPARTMENT),

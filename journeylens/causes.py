@@ -127,6 +127,9 @@ class Causes:
     measure: str | None = None
     threshold: float | None = None
     adjusted_for: tuple[str, ...] = ()
+    #: Boolean targets on units with ``duration_s``: how much longer a target unit takes than
+    #: the other units of its stratum, on average (seconds); None otherwise.
+    extra_duration_s: float | None = None
 
     def sentences(self, limit: int = 5) -> list[str]:
         """The top findings in plain language."""
@@ -144,6 +147,7 @@ class Causes:
             "target_units": self.target_units,
             "base_rate": self.base_rate,
             "adjusted_for": list(self.adjusted_for),
+            "extra_duration_s": self.extra_duration_s,
             "tested": self.tested,
             "findings": [{k: _plain(v) for k, v in r.items()} for r in rows],
             "tree": self.tree,
@@ -379,10 +383,26 @@ def find_causes(
     resid = y - mu
     total_resid = resid.sum()
     by_condition: dict[str, dict[str, Any]] = {}
+    # A value of an attribute that not every unit has (the field team of cases with a visit)
+    # is compared with the units that have one, not with those that never could.
+    present: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for a in attrs.columns:
+        has = attrs[a].notna().to_numpy()
+        if 0 < has.sum() < n_units:
+            sub = units.loc[has]
+            f_a = np.full(n_units, np.nan)
+            m_a = np.full(n_units, np.nan)
+            f_a[has] = _expected(sub, flag[has].astype(float), adjust_for)
+            m_a[has] = _expected(sub, y[has], adjust_for)
+            present[a] = (has, f_a, m_a)
     for attrs_of, cond, mask in groups:  # singles come before pairs
         n = int(mask.sum())
         k = int(flag[mask].sum())
-        exp_k = float(fmu[mask].sum())
+        g_fmu, g_mu, rest = fmu, mu, ~mask
+        if len(attrs_of) == 1 and attrs_of[0] in present and not cond.endswith("= (missing)"):
+            has, g_fmu, g_mu = present[attrs_of[0]]
+            rest = has & ~mask
+        exp_k = float(g_fmu[mask].sum())
         row: dict[str, Any] = {
             "condition": cond,
             "attributes": attrs_of,
@@ -399,18 +419,18 @@ def find_causes(
         parents = [by_condition.get(c) for c in cond.split(" and ")] if len(attrs_of) > 1 else []
         if boolean:
             scale = max([1.0, *(p["lift"] for p in parents if p and np.isfinite(p["lift"]))])
-            pm = np.clip(fmu[mask] * scale, 0.0, 1.0)
+            pm = np.clip(g_fmu[mask] * scale, 0.0, 1.0)
             sd = math.sqrt(float((pm * (1 - pm)).sum()))
             z = (k - pm.sum()) / sd if sd > 0 else 0.0
             row["p_value"] = float(2 * sps.norm.sf(abs(z)))
             row["mean"] = row["ratio"] = math.nan
         else:
             mean_in = float(y[mask].mean())
-            obs_exp = mean_in / float(mu[mask].mean())
+            obs_exp = mean_in / float(g_mu[mask].mean())
             if adjust_for:
                 ratio = obs_exp
             else:
-                ratio = mean_in / float(y[~mask].mean()) if (~mask).any() else math.nan
+                ratio = mean_in / float(y[rest].mean()) if rest.any() else math.nan
             row["mean"] = mean_in
             row["ratio"] = ratio
             row["_obs_exp"] = obs_exp
@@ -419,8 +439,9 @@ def find_causes(
                 scale = max([1.0, *(p["_obs_exp"] for p in parents if p)])
                 d = y[mask] - mu[mask] * scale
                 p = sps.ttest_1samp(d, 0.0).pvalue if len(d) > 1 else 1.0
-            elif (~mask).sum() > 1 and n > 1:
-                p = sps.ttest_ind(resid[mask], resid[~mask], equal_var=False).pvalue
+            elif rest.sum() > 1 and n > 1:
+                r_in, r_out = y[mask] - g_mu[mask], y[rest] - g_mu[rest]
+                p = sps.ttest_ind(r_in, r_out, equal_var=False).pvalue
             else:
                 p = 1.0
             row["p_value"] = float(p) if np.isfinite(p) else 1.0
@@ -483,7 +504,20 @@ def find_causes(
         if tree_depth > 0 and len(attrs.columns)
         else []
     )
+    extra = None
+    if boolean and "duration_s" in units.columns and 0 < n_target < n_units:
+        dur = pd.to_numeric(units["duration_s"], errors="coerce").to_numpy(dtype=float)
+        # The duration of the non-target units of the same stratum is the baseline.
+        keys = (
+            [units[c].astype("string").fillna("(none)") for c in adjust_for]
+            if adjust_for
+            else [pd.Series("all", index=units.index)]
+        )
+        clean = pd.Series(np.where(flag, np.nan, dur)).groupby(keys).transform("mean")
+        diff = dur[flag] - clean.to_numpy(dtype=float)[flag]
+        extra = float(np.nanmean(diff)) if np.isfinite(diff).any() else None
     return Causes(
+        extra_duration_s=extra,
         target=label,
         unit=unit,
         kind="boolean" if boolean else "continuous",
@@ -762,7 +796,8 @@ def case_target(
         counts = hits.group_by(CASE).agg(n=hits.count()).to_pyarrow().to_pandas()
         n = units[CASE].map(dict(zip(counts[CASE], counts["n"], strict=True))).fillna(0)
         if n.sum() == 0:
-            known = sorted(events[ACTIVITY].distinct().to_pyarrow().column(0).to_pylist())[:30]
+            known = events.select(ACTIVITY).distinct().to_pyarrow().column(0).to_pylist()
+            known = sorted(k for k in known if k is not None)[:30]
             raise InputError(
                 f"no event matches the activity pattern {pattern!r}; activities include: "
                 f"{', '.join(map(repr, known))}"

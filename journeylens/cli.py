@@ -305,6 +305,8 @@ def demo(
     w = str(workspace)
     out.print(
         "\nStart here:\n"
+        f"  journeylens journey watermelon -w {w}\n"
+        f"  journeylens journey map new_connection -w {w}\n"
         f"  journeylens map -w {w} --activities 60 --paths 30 --svg map.svg\n"
         f"  journeylens map -w {w} --measure performance --case-attr journey=new_connection\n"
         f"  journeylens variants -w {w} --top 10 --case-attr journey=home_move\n"
@@ -317,7 +319,7 @@ def demo(
 
 
 # The analysis commands register themselves on `app` (import for the side effect).
-from journeylens import _cli_mining, _cli_web  # noqa: E402, F401
+from journeylens import _cli_diagnose, _cli_journey, _cli_mining, _cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ from journeylens._waste import (
     value_class_time,
     waste,
 )
-from journeylens.causes import Causes, case_causes
+from journeylens.causes import Causes, case_causes, find_causes
 from journeylens.errors import InputError
 from journeylens.processmap import humanize_seconds as _h
 
@@ -54,6 +54,7 @@ __all__ = [
     "automation_candidates",
     "bottlenecks",
     "diagnose",
+    "journey_causes",
     "opportunities",
     "repeated_requests",
     "rework_loops",
@@ -181,6 +182,11 @@ def automation_candidates(
 # --------------------------------------------------------------------------- opportunities
 
 
+def _pct(share: float) -> str:
+    """A share with a decimal when small: 1.4% → 0.7% says more than 1% → 1%."""
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
 def _opportunity(**kw: Any) -> dict[str, Any]:
     base = {
         "title": "",
@@ -234,8 +240,8 @@ def opportunities(
                         + (f"; inside: {inside}" if inside else "")
                     ),
                     target=(
-                        f"cases repeating '{r.loop}': {r.share_of_cases:.0%} → "
-                        f"{r.share_of_cases / 2:.0%}"
+                        f"cases repeating '{r.loop}': {_pct(r.share_of_cases)} → "
+                        f"{_pct(r.share_of_cases / 2)}"
                     ),
                     effect_days_per_month=r.total_loop_s / 2 / 86400 / months,
                     cases_per_month=r.cases / months,
@@ -303,7 +309,7 @@ def opportunities(
         if c.findings.empty:
             continue
         r = c.findings.iloc[0]
-        extra = durations.get(c.target, 0.0)
+        extra = c.extra_duration_s or durations.get(c.target, 0.0)
         days = float(r["excess"]) * extra / 86400 / months if c.kind == "boolean" else 0.0
         if c.kind == "continuous":
             days = float(r["excess"]) / 86400 / months
@@ -395,14 +401,14 @@ def _case_count(events) -> int:
     return int(events.select(CASE).distinct().count().to_pyarrow().as_py())
 
 
-def _default_causes(source, events) -> list[Causes]:
+def _default_causes(source, events, filters) -> list[Causes]:
     """Slow cases, and cases with rework, by case attributes (adjusted for a journey column)."""
     cols = set(events.columns)
     adjust = [c for c in ("journey", "journey_type", "process") if c in cols][:1]
     out = []
     for target in ("slow", "rework"):
         try:
-            out.append(case_causes(source, target, adjust_for=adjust))
+            out.append(case_causes(source, target, filters=filters, adjust_for=adjust))
         except InputError:
             continue
     return out
@@ -414,6 +420,7 @@ def diagnose(
     filters: Any = None,
     contacts: Sequence[str] | None = None,
     causes: Sequence[str] | None = None,
+    adjust_for: Sequence[str] = (),
 ) -> Diagnosis:
     """Bottlenecks, waste, root causes, automation candidates and ranked opportunities.
 
@@ -428,7 +435,10 @@ def diagnose(
         Glob patterns of customer-initiated contacts (default: customer calls, chats, emails).
     causes
         Targets for the root-cause analysis (see :func:`journeylens.causes.case_target`);
-        default: ``"slow"`` and ``"rework"``.
+        default: ``"slow"`` and ``"rework"``, compared within the ``journey`` column when
+        the log has one.
+    adjust_for
+        Columns whose strata set the expected rate of the ``causes`` targets.
     """
     is_ws = hasattr(source, "backend") and hasattr(source, "events")
     events = source.events if is_ws else getattr(source, "table", source)
@@ -440,11 +450,18 @@ def diagnose(
     span = months(events)
     b = bottlenecks(events, contacts=contacts)
     w = waste(events, contacts=contacts, workspace=source if is_ws else None)
-    cause_source = source if (is_ws and filters is None) else events
+    # Causes read the stored case attributes of a workspace, so they get the filters themselves.
+    cause_source = source if is_ws else events
+    cause_filters = filters if is_ws else None
     if causes is None:
-        found = _default_causes(cause_source, events)
+        found = _default_causes(cause_source, events, cause_filters)
     else:
-        found = [case_causes(cause_source, t) for t in causes]
+        found = [
+            case_causes(cause_source, t, filters=cause_filters, adjust_for=adjust_for)
+            for t in causes
+        ]
+    if is_ws and causes is None:
+        found += journey_causes(source, filters=filters)
     auto = automation_candidates(events, contacts=contacts, rework=w.rework)
     durations = _target_durations(found)
     promises = _promise_opportunities(source) if is_ws else []
@@ -466,6 +483,70 @@ def diagnose(
         cases=n_cases,
         months=span,
     )
+
+
+def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Causes]:
+    """Root causes of broken promises and of rework, per journey, over its instances.
+
+    Attributes are the instance's case attributes and its start channel; the journey's
+    measures (durations, counts) are outcomes, not causes, and are left out.
+    """
+    names = getattr(ws, "journey_names", None)
+    if names is None:
+        return []
+    out = []
+    for name in names():
+        try:
+            inst = ws.journey(name).instances(filters)
+        except Exception:  # noqa: BLE001 - a journey that cannot be computed is skipped
+            continue
+        if len(inst) < 2 * min_support:
+            continue
+        outcome_cols = {
+            "promise_s",
+            "promise_met",
+            "n_events",
+            "n_touchpoints",
+            "n_handoffs",
+            "n_contacts",
+            "n_repeat_contacts",
+            "rework",
+            "rework_events",
+            "cancelled",
+            "completed",
+            "processing_s",
+            "wait_in_lane_s",
+            "wait_handoff_s",
+            "rework_s",
+            "journey",
+        }
+        attrs = [
+            c
+            for c in inst.columns
+            if c not in outcome_cols
+            and not c.endswith("_s")
+            and c not in ("instance_id", "customer_id", "case_id", "case_ids", "start", "end")
+        ]
+        targets = []
+        if "promise_met" in inst.columns and inst["promise_met"].notna().any():
+            met = inst["promise_met"]
+            targets.append(((met == False).where(met.notna()), "promise broken"))  # noqa: E712
+        if "rework" in inst.columns and inst["rework"].any():
+            targets.append((inst["rework"].astype(bool), "rework"))
+        for y, label in targets:
+            keep = y.notna().to_numpy()
+            if keep.sum() < 2 * min_support or y[keep].astype(bool).all():
+                continue
+            c = find_causes(
+                inst.loc[keep].reset_index(drop=True),
+                y[keep].astype(bool).reset_index(drop=True),
+                attributes=attrs,
+                min_support=min_support,
+                unit=f"{name} journey",
+                label=label,
+            )
+            out.append(c)
+    return out
 
 
 def _target_durations(found: Sequence[Causes]) -> dict[str, float]:

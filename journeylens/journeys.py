@@ -78,6 +78,7 @@ __all__ = [
     "format_duration",
     "load_definitions",
     "slug",
+    "suggest",
 ]
 
 ValueClass = Literal["value-adding", "business-value-adding", "non-value-adding"]
@@ -532,21 +533,29 @@ class JourneyDefinition:
     def check_activities(self, activities: Sequence[str], *, source: str = "") -> list[str]:
         """Check the definition against the activities a log has.
 
-        Raises :class:`InputError` when a touchpoint, promise or measure pattern matches no
-        activity (with close matches); returns warnings (activities of the selected cases that
-        no touchpoint or contact pattern covers).
+        Raises :class:`InputError` when none of the patterns of a touchpoint, promise or
+        measure matches an activity (with close matches); returns warnings: single patterns
+        that match nothing, and activities that no touchpoint or contact pattern covers.
         """
         p = _Problems(source)
         base = f"journeys.{self.name}"
         acts = sorted(set(activities))
 
-        def check(patterns: Sequence[str], path: str) -> None:
-            for j, pat in enumerate(patterns):
-                if not any(matches([pat], a) for a in acts):
-                    p.add(
-                        f"{path}[{j}]" if len(patterns) > 1 else path,
-                        f"{pat!r} matches no activity in the data" + _suggest(pat, acts),
-                    )
+        warnings: list[str] = []
+
+        def check(patterns: Sequence[str], path: str, *, required: bool = True) -> None:
+            # All patterns of a list matching nothing is an error; some of them a warning
+            # (a variant that does not occur in this data, such as a rare failure).
+            idle = [j for j, pat in enumerate(patterns) if not any(matches([pat], a) for a in acts)]
+            for j in idle:
+                where = f"{path}[{j}]" if len(patterns) > 1 else path
+                text = f"{patterns[j]!r} matches no activity in the data" + _suggest(
+                    patterns[j], acts
+                )
+                if required and len(idle) == len(patterns):
+                    p.add(where, text)
+                else:
+                    warnings.append(f"{where}: {text}")
 
         for i, tp in enumerate(self.touchpoints):
             check(tp.activities, f"{base}.touchpoints[{i}].activities")
@@ -557,8 +566,9 @@ class JourneyDefinition:
             check(m.from_, f"{base}.measures.{mname}.from")
             check(m.to, f"{base}.measures.{mname}.to")
         check(self.cases.activities, f"{base}.cases.activities")
+        check(self.contacts, f"{base}.contacts", required=False)
         p.raise_if_any()
-        return [
+        return warnings + [
             f"activity {a!r} is in no touchpoint or contact pattern (its events are left out)"
             for a in acts
             if self.touchpoint_for(a) is None and not self.is_contact(a)
@@ -889,6 +899,38 @@ class Journey:
         from journeylens.journey_kpis import journey_map
 
         return journey_map(self, filters=filters, satisfaction=satisfaction)
+
+
+def suggest(
+    events: ir.Table,
+    *,
+    name: str = "journey",
+    cases: CaseSelection | None = None,
+    lane_column: str | None = None,
+    max_stages: int = 6,
+    max_touchpoints: int = 40,
+) -> JourneyDefinition:
+    """Draft a definition from data: stages from the typical order, lanes from a department
+    or workgroup column, customer-facing hints from channels and activity names, contacts,
+    rework, and a draft promise.  Review it, then :meth:`Workspace.save_journey` it.
+
+    Examples
+    --------
+    >>> import journeylens
+    >>> log = journeylens.read_events("helpdesk.csv")  # doctest: +SKIP
+    >>> draft = suggest(log.table, name="tickets")  # doctest: +SKIP
+    >>> draft.stages  # doctest: +SKIP
+    """
+    from journeylens._journey_suggest import suggest as draft
+
+    return draft(
+        events,
+        name=name,
+        cases=cases,
+        lane_column=lane_column,
+        max_stages=max_stages,
+        max_touchpoints=max_touchpoints,
+    )
 
 
 # --------------------------------------------------------------------------- workspace glue

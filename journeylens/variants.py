@@ -16,7 +16,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens import derived
 from journeylens.cases import _BASE, Quantiles, _quantile, _ranked, _require, _seconds
+from journeylens.derived import derived_source
 from journeylens.errors import InputError
 from journeylens.schema import ACTIVITY, CASE, TIMESTAMP
 
@@ -160,13 +162,24 @@ def variants(
         raise InputError(f"top must be a positive integer, got {top!r}")
     if coverage is not None and not 0 < coverage <= 1:
         raise InputError(f"coverage must be a share in (0, 1], got {coverage!r}")
-    cv = case_variants(events)
-    per_variant = cv.group_by("variant").agg(
-        count=cv.count(),
-        length=cv.events.max(),  # the same for every case of a variant
-        mean_duration_s=cv.duration_s.mean(),
-        median_duration_s=_quantile(cv.duration_s, 0.5, quantiles),
-    )
+    backend = derived_source(events) if quantiles == "exact" else None
+    if backend is not None:
+        # The workspace's unfiltered events: each case's variant was derived at import, so
+        # this is a group-by over the case table (one row per case) instead of the events.
+        per_variant = backend.sql(
+            f"""SELECT any_value(v.key) AS variant, count(*) AS count, max(c.events) AS length,
+                avg(c.duration_s) AS mean_duration_s,
+                quantile_cont(c.duration_s, 0.5) AS median_duration_s
+            FROM cases c JOIN {derived.VARIANTS} v USING (_variant_id) GROUP BY c._variant_id"""
+        )
+    else:
+        cv = case_variants(events)
+        per_variant = cv.group_by("variant").agg(
+            count=cv.count(),
+            length=cv.events.max(),  # the same for every case of a variant
+            mean_duration_s=cv.duration_s.mean(),
+            median_duration_s=_quantile(cv.duration_s, 0.5, quantiles),
+        )
     # The ranking is a window over the (small) variant table: count desc, then the key, which
     # sorts like the activity tuple (see VARIANT_SEPARATOR).
     rank = ibis.window(
