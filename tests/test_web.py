@@ -356,3 +356,24 @@ def test_the_journey_map_page_shows_stages_lanes_touchpoints_and_discussion(admi
     listed = admin.get("/comments", params={"target_kind": "touchpoint", "target": tp,
                                             "journey": "home_move"})  # fmt: skip
     assert "owner?" in listed.text
+
+
+# ---------------------------------------------------------------------- drivers
+def test_drivers_rank_rework_high_for_installation_csat_and_what_if_validates(admin):
+    # Planted truth (b): incomplete orders cause technician revisits (rework) and low CSAT.
+    d = admin.get("/api/drivers", params={"journey": "new_connection",
+                                          "target": "csat_install"}).json()  # fmt: skip
+    top = [r["feature"] for r in d["drivers"][:3]]
+    assert "rework" in top, top
+    rework = next(r for r in d["drivers"] if r["feature"] == "rework")
+    assert rework["effect_high"] < 0  # rework lowers CSAT, and the interval says so
+    html = admin.get("/drivers", params={"journey": "new_connection", "target": "csat_install"})
+    assert html.status_code == 200 and "rework" in html.text and "What if" in html.text
+    base = {"journey": "new_connection", "target": "csat_install"}
+    w = admin.get("/api/drivers/what-if",
+                  params={**base, "feature": "rework", "change": "true for no journey"}).json()  # fmt: skip
+    assert w["predicted"] > w["current"] and w["difference_low"] > 0
+    for bad in ({"feature": "1; DROP TABLE events", "change": "halved"},
+                {"feature": "rework", "change": "times 1000"}):  # fmt: skip
+        assert admin.get("/drivers/what-if", params={**base, **bad}).status_code == 400
+    assert admin.get("/drivers", params={"target": "../../x"}).status_code == 400
