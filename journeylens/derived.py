@@ -9,7 +9,8 @@ unfiltered* log need, with one window pass over ``events`` (by case, in event or
   ``_handoffs_resource``, ``_handoffs_department`` and ``_variant_id`` (names that start with
   ``_`` never clash with a source attribute: those are renamed ``attr__...`` at import);
 * ``_jl_variants`` — one row per variant: ``_variant_id``, its key (activities joined by
-  ``\\x1f``), count of cases, length, mean and median case duration;
+  ``\\x1f``), count of cases, length, mean and median case duration, and its ``rank`` (count
+  descending, then key: the order of :func:`journeylens.variants.variants`);
 * ``_jl_dfg_edges`` / ``_jl_dfg_nodes`` — the directly-follows graph with exact timings,
   exactly as :func:`journeylens.dfg.discover_dfg` computes it;
 * ``_jl_derived`` — a version stamp: a workspace written by an older journeylens has none, and
@@ -158,8 +159,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
                 avg(duration_s) AS mean_duration_s,
                 quantile_cont(duration_s, 0.5) AS median_duration_s
             FROM cases GROUP BY _variant_id)
-        SELECT _variant_id, key, count, length, mean_duration_s, median_duration_s
-        FROM k JOIN a USING (_variant_id)"""
+        SELECT _variant_id, key, count, length, mean_duration_s, median_duration_s,
+            row_number() OVER (ORDER BY count DESC, key) AS rank
+        FROM k JOIN a USING (_variant_id) ORDER BY rank"""
     )
 
     # The directly-follows graph.  Distinct cases per arc/activity come from the (small)

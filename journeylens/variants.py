@@ -168,7 +168,7 @@ def variants(
         # (the same aggregates as below); only the ranking is left.
         table = backend.con.execute(
             f"""SELECT key AS variant, count, length, mean_duration_s, median_duration_s
-            FROM {derived.VARIANTS}"""
+            FROM {derived.VARIANTS} ORDER BY rank"""
         ).to_arrow_table()
     else:
         cv = case_variants(events)
@@ -178,10 +178,12 @@ def variants(
             mean_duration_s=cv.duration_s.mean(),
             median_duration_s=_quantile(cv.duration_s, 0.5, quantiles),
         )
-        table = per_variant.to_pyarrow()
-    # The ranking runs on the small per-variant table, in Arrow: count descending, then the
-    # key, which sorts like the activity tuple (see VARIANT_SEPARATOR; byte order, as in SQL).
-    table = table.sort_by([("count", "descending"), ("variant", "ascending")])
+        # Ranked here as the derived table was ranked at import: count descending, then the
+        # key, which sorts like the activity tuple (see VARIANT_SEPARATOR; byte order).
+        table = per_variant.to_pyarrow().sort_by(
+            [("count", "descending"), ("variant", "ascending")]
+        )
+    # top / coverage cut the ranked per-variant table (small: one row per variant).
     counts = table.column("count").to_numpy().astype("int64")
     total = float(counts.sum()) or 1.0  # an empty log has no variants (and no division)
     cumulative = np.cumsum(counts)
