@@ -40,7 +40,9 @@ def _random_log(seed: int, cases: int, *, prefix: str = "c") -> str:
             res = rnd.choice(["ann", "bob", "cy", ""])
             dep = rnd.choice(["front", "back", ""])
             cost = rnd.randrange(1, 100)
-            rows.append(f"{prefix}{c},{rnd.choice(acts)},{t:%Y-%m-%d %H:%M:%S},{res},{dep},{region},{cost}")
+            rows.append(
+                f"{prefix}{c},{rnd.choice(acts)},{t:%Y-%m-%d %H:%M:%S},{res},{dep},{region},{cost}"
+            )
     rnd.shuffle(rows)
     return HEADER + "\n".join(rows) + "\n"
 
