@@ -139,9 +139,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
                 a := s.activity))), x -> x.a), chr(31)) AS key
         FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep GROUP BY v._variant_id"""
     )
-    attr_cols = "".join(
-        f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes
-    )
+    attr_cols = "".join(f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes)
     con.execute(
         f"""CREATE OR REPLACE TABLE cases AS SELECT c.case_id, c.start, c."end",
             {_micro_seconds('c."end"', "c.start")} AS duration_s, c.events, a.activities,
