@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,40 @@ def test_drivers_rank_rework_high_for_installation_csat_and_what_if_validates(ad
                 {"feature": "rework", "change": "times 1000"}):  # fmt: skip
         assert admin.get("/drivers/what-if", params={**base, **bad}).status_code == 400
     assert admin.get("/drivers", params={"target": "../../x"}).status_code == 400
+
+
+def test_serve_prints_a_sign_in_link_that_works(web_workspace):
+    import re
+    import socket
+
+    import httpx2
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "journeylens", "serve", "-w", str(web_workspace), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        link = None
+        for _ in range(20):
+            line = proc.stdout.readline()
+            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
+            if found:
+                link = found.group(0)
+                break
+        assert link, "no sign-in link printed"
+        with httpx2.Client(timeout=60) as http:
+            for _ in range(100):  # the link is printed just before uvicorn listens
+                try:
+                    r = http.get(link)
+                    break
+                except httpx2.ConnectError:
+                    time.sleep(0.1)
+            assert r.status_code == 303 and "journeylens_session" in r.headers["set-cookie"]
+            assert http.get(f"http://127.0.0.1:{port}/api/session").json()["role"] == "admin"
+            assert httpx2.get(f"http://127.0.0.1:{port}/api/session").status_code == 401
+    finally:
+        proc.kill()  # the app has nothing to flush: it writes only comments, none here
+        proc.wait(timeout=30)
