@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,61 @@ def test_the_journey_map_page_shows_stages_lanes_touchpoints_and_discussion(admi
     listed = admin.get("/comments", params={"target_kind": "touchpoint", "target": tp,
                                             "journey": "home_move"})  # fmt: skip
     assert "owner?" in listed.text
+
+
+# ---------------------------------------------------------------------- drivers
+def test_drivers_rank_rework_high_for_installation_csat_and_what_if_validates(admin):
+    # Planted truth (b): incomplete orders cause technician revisits (rework) and low CSAT.
+    d = admin.get("/api/drivers", params={"journey": "new_connection",
+                                          "target": "csat_install"}).json()  # fmt: skip
+    top = [r["feature"] for r in d["drivers"][:3]]
+    assert "rework" in top, top
+    rework = next(r for r in d["drivers"] if r["feature"] == "rework")
+    assert rework["effect_high"] < 0  # rework lowers CSAT, and the interval says so
+    html = admin.get("/drivers", params={"journey": "new_connection", "target": "csat_install"})
+    assert html.status_code == 200 and "rework" in html.text and "What if" in html.text
+    base = {"journey": "new_connection", "target": "csat_install"}
+    w = admin.get("/api/drivers/what-if",
+                  params={**base, "feature": "rework", "change": "true for no journey"}).json()  # fmt: skip
+    assert w["predicted"] > w["current"] and w["difference_low"] > 0
+    for bad in ({"feature": "1; DROP TABLE events", "change": "halved"},
+                {"feature": "rework", "change": "times 1000"}):  # fmt: skip
+        assert admin.get("/drivers/what-if", params={**base, **bad}).status_code == 400
+    assert admin.get("/drivers", params={"target": "../../x"}).status_code == 400
+
+
+def test_serve_prints_a_sign_in_link_that_works(web_workspace):
+    import re
+    import socket
+
+    import httpx2
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "journeylens", "serve", "-w", str(web_workspace), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        link = None
+        for _ in range(20):
+            line = proc.stdout.readline()
+            found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
+            if found:
+                link = found.group(0)
+                break
+        assert link, "no sign-in link printed"
+        with httpx2.Client(timeout=60) as http:
+            for _ in range(100):  # the link is printed just before uvicorn listens
+                try:
+                    r = http.get(link)
+                    break
+                except httpx2.ConnectError:
+                    time.sleep(0.1)
+            assert r.status_code == 303 and "journeylens_session" in r.headers["set-cookie"]
+            assert http.get(f"http://127.0.0.1:{port}/api/session").json()["role"] == "admin"
+            assert httpx2.get(f"http://127.0.0.1:{port}/api/session").status_code == 401
+    finally:
+        proc.kill()  # the app has nothing to flush: it writes only comments, none here
+        proc.wait(timeout=30)

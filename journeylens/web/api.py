@@ -7,6 +7,7 @@ State-changing calls need the ``X-CSRF-Token`` header; ``GET /api/session`` retu
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,8 @@ from starlette.routing import Route
 from journeylens.errors import InputError, JourneylensError
 from journeylens.web import journey_views, views
 from journeylens.web.data import Busy, WorkspaceData
+
+log = logging.getLogger("journeylens.web")
 
 __all__ = ["OPENAPI", "routes"]
 
@@ -35,6 +38,11 @@ def _endpoint(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
             return JSONResponse({"error": str(e)}, status_code=400)
         except JourneylensError as e:
             return JSONResponse({"error": str(e)}, status_code=500)
+        except Exception as e:  # an analysis failed: answer JSON, log the trace
+            log.exception("%s failed", request.url.path)
+            return JSONResponse(
+                {"error": f"the analysis failed ({type(e).__name__}: {e})"}, status_code=500
+            )
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -106,6 +114,18 @@ def journey(request: Request) -> dict[str, Any]:
     out = dict(journey_views.detail(data, name))
     out["summary"] = {k: v for k, v in out["summary"].items() if k != "spark"}
     return out
+
+
+def drivers(request: Request) -> dict[str, Any]:
+    page = journey_views.drivers(_data(request), request.query_params)
+    if not page["available"]:
+        raise InputError(page["reason"])
+    return {"journey": page["journey"], "target": page["target"],
+            **{k: v for k, v in page["d"].items() if k != "rows"}}  # fmt: skip
+
+
+def what_if(request: Request) -> dict[str, Any]:
+    return journey_views.what_if(_data(request), request.query_params)
 
 
 def quality(request: Request) -> dict[str, Any]:
@@ -243,6 +263,18 @@ OPENAPI: dict[str, Any] = {
         "/journeys/{name}": {"get": _op(
             "one journey: stages × lanes grid, touchpoint KPIs, watermelon, pain points",
             [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}])},
+        "/drivers": {"get": _op(
+            "key drivers of a survey score or outcome over a journey, with intervals",
+            [{"name": "journey", "in": "query", "schema": {"type": "string"}},
+             {"name": "target", "in": "query", "schema": {"type": "string"},
+              "description": "a survey (e.g. csat_install) or an outcome (e.g. churn)"}])},
+        "/drivers/what-if": {"get": _op(
+            "the target if one driver changed (association-based, with a 95% interval)",
+            [{"name": "journey", "in": "query", "schema": {"type": "string"}},
+             {"name": "target", "in": "query", "schema": {"type": "string"}},
+             {"name": "feature", "in": "query", "required": True, "schema": {"type": "string"}},
+             {"name": "change", "in": "query", "required": True,
+              "schema": {"enum": list(journey_views.CHANGES)}}])},
         "/quality": {"get": _op("import figures per source and rejected rows")},
         "/comments": {
             "get": _op("comments, newest first (optionally for one target)", _COMMENT_TARGET),
@@ -275,6 +307,8 @@ def routes() -> list[Route]:
         Route("/cases/{case_id:path}", _endpoint(case)),
         Route("/journeys", _endpoint(journeys)),
         Route("/journeys/{name}", _endpoint(journey)),
+        Route("/drivers", _endpoint(drivers)),
+        Route("/drivers/what-if", _endpoint(what_if)),
         Route("/quality", _endpoint(quality)),
         Route("/comments", _endpoint(comments), methods=["GET"]),
         Route("/comments", _endpoint(add_comment), methods=["POST"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -38,6 +39,8 @@ from journeylens.web.security import (
     new_session,
     set_cookie,
 )
+
+log = logging.getLogger("journeylens.web")
 
 __all__ = ["create_app"]
 
@@ -85,6 +88,9 @@ def page(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
             status, message = 400, str(e)
         except JourneylensError as e:
             status, message = 500, str(e)
+        except Exception as e:  # an analysis failed: say so on the page, log the trace
+            log.exception("%s failed", request.url.path)
+            status, message = 500, f"the analysis failed ({type(e).__name__}: {e})"
         if partial:
             return HTMLResponse(
                 f'<p class="error" role="alert">{Markup.escape(message)}</p>', status
@@ -232,6 +238,12 @@ def drivers_page(request: Request) -> Response:
 
 
 @page
+def what_if_view(request: Request) -> Response:
+    result = journey_views.what_if(_data(request), request.query_params)
+    return render(request, "_what_if.html", w=result)
+
+
+@page
 def quality_page(request: Request) -> Response:
     data = _data(request)
     quality = data.cached("quality", views.data_quality)
@@ -350,19 +362,32 @@ def logout(request: Request) -> Response:
 
 # ---------------------------------------------------------------------- the app
 def warm(data: WorkspaceData) -> None:
-    """Compute what the landing pages show, so the first visitor does not wait for it."""
-    data.cached("overview", views.log_overview)
-    for name in data.vocabulary().journeys:
-        journey_views.detail(data, name)
-    journey_views.summaries(data)
+    """Compute what the landing pages show, so the first visitor does not wait for it.
+
+    Each step stands alone: one failing analysis (logged) does not keep the others cold.
+    """
     query, opts = views.Query(), views.MapOptions()
-    data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts))
-    data.cached(("variants", query), lambda ws: views.variant_table(ws, query))
-    data.cached("quality", views.data_quality)
-    # Last, every position of the activity slider of the unfiltered map (one projected
-    # directly-follows graph per set of kept activities), so sliding never waits for the log.
-    for pct in range(100, -1, -1):  # cached per kept set: a few dozen graphs at most
-        views.process_map(data, query, views.MapOptions(activities=pct))
+    journeys = data.vocabulary().journeys
+    steps: list[Callable[[], Any]] = [
+        lambda: data.cached("overview", views.log_overview),
+        lambda: data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts)),
+        *[lambda n=n: journey_views.detail(data, n) for n in journeys],
+        lambda: journey_views.summaries(data),
+        lambda: data.cached(("variants", query), lambda ws: views.variant_table(ws, query)),
+        lambda: data.cached("quality", views.data_quality),
+        *[lambda n=n: journey_views.drivers(data, {"journey": n}) for n in journeys],
+        # Last, every position of the activity slider of the unfiltered map (one projected
+        # directly-follows graph per set of kept activities), so sliding never waits.
+        *[lambda p=p: views.process_map(data, query, views.MapOptions(activities=p))
+          for p in range(100, -1, -1)],
+    ]  # fmt: skip
+    for step in steps:
+        try:
+            step()
+        except Busy:
+            raise
+        except Exception:
+            log.exception("warming the cache")
 
 
 @contextlib.asynccontextmanager
@@ -379,8 +404,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
                 if state != seen:
                     warm(data)
                     seen = state
-            except JourneylensError:
-                pass  # busy (an import runs) or broken: the pages will say so; retry later
+            except Exception:  # busy (an import runs) or broken: the pages say so; retry
+                log.debug("cache warm-up interrupted", exc_info=True)
             stop.wait(3.0)
 
     thread = threading.Thread(target=loop, name="journeylens-warm", daemon=True)
@@ -443,6 +468,7 @@ def create_app(
         Route("/cases/{case_id:path}", case_page),
         Route("/journeys/{name}", journey_page),
         Route("/drivers", drivers_page),
+        Route("/drivers/what-if", what_if_view),
         Route("/quality", quality_page),
         Route("/comments", comments_list, methods=["GET"]),
         Route("/comments", comments_post, methods=["POST"]),

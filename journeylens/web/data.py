@@ -182,6 +182,7 @@ class WorkspaceData:
         self._access = _ReadWriteLock()  # read-only connections vs the comment writer
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._state: str | None = None
+        self._running: dict[Any, threading.Event] = {}
 
     # -- state and cache -----------------------------------------------------------------
     def state(self) -> str:
@@ -209,42 +210,47 @@ class WorkspaceData:
         """``compute(ws)`` once per import state and key (LRU of a few hundred results).
 
         The computation runs outside the cache lock, so a slow one does not hold up pages
-        that are cached already (two requests may, rarely, compute the same thing).
+        that are cached already; a request for a key another thread is computing (the
+        start-up warm-up, another visitor) waits for that result instead of repeating it.
         """
-        state = self.state()
-        with self._lock:
-            if state != self._state:
-                self._cache.clear()
-                self._state = state
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        with self.open() as ws:
-            value = compute(ws)
-        with self._lock:
-            if self._state == state:
-                self._cache[key] = value
-                while len(self._cache) > _CACHE_ENTRIES:
-                    self._cache.popitem(last=False)
-        return value
+
+        def run() -> T:
+            with self.open() as ws:
+                return compute(ws)
+
+        return self._once(key, run)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """Like :meth:`cached` for results derived from other cached ones (no connection)."""
+        return self._once(key, compute)
+
+    def _once(self, key: Any, compute: Callable[[], T]) -> T:
         state = self.state()
-        with self._lock:
-            if state != self._state:
-                self._cache.clear()
-                self._state = state
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            if self._state == state:
-                self._cache[key] = value
-                while len(self._cache) > _CACHE_ENTRIES:
-                    self._cache.popitem(last=False)
-        return value
+        while True:
+            with self._lock:
+                if state != self._state:
+                    self._cache.clear()
+                    self._state = state
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+                running = self._running.get((state, key))
+                if running is None:
+                    running = self._running[(state, key)] = threading.Event()
+                    break
+            running.wait()  # another thread computes it; then look again (or compute if it failed)
+        try:
+            value = compute()
+            with self._lock:
+                if self._state == state:
+                    self._cache[key] = value
+                    while len(self._cache) > _CACHE_ENTRIES:
+                        self._cache.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._running.pop((state, key), None)
+            running.set()
 
     def vocabulary(self) -> Vocabulary:
         return self.cached("vocabulary", Vocabulary)

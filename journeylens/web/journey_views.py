@@ -67,16 +67,43 @@ def summaries(data: WorkspaceData) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (not r["flagged"], r["name"]))
 
 
-def _satisfaction(ws: Workspace, name: str) -> dict[str, Any] | None:
-    """Mean survey scores of the journey's instances, when survey answers were imported."""
-    try:
-        from journeylens import voice
-    except ImportError:
-        return None
-    fn = getattr(voice, "journey_satisfaction", None)
-    if fn is None:
-        return None
-    return fn(ws, name)
+def _surveys(ws: Workspace) -> list[str]:
+    from journeylens.voice import responses_frame
+
+    if "responses" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+        return []
+    return sorted(responses_frame(ws)["survey"].dropna().unique())
+
+
+def _outcomes(ws: Workspace) -> list[str]:
+    from journeylens.voice import outcomes_frame
+
+    if "outcomes" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+        return []
+    return sorted(outcomes_frame(ws)["outcome"].dropna().unique())
+
+
+def _satisfaction(ws: Workspace, name: str) -> list[dict[str, Any]]:
+    """Each survey's metric over the journey's instances (with its interval), if any."""
+    from journeylens.voice import voice_metrics
+
+    out = []
+    for survey in _surveys(ws):
+        m = voice_metrics(ws, journey=name, survey=survey)
+        if m.empty or not m["n"].iloc[0]:
+            continue
+        r = {k: _num(v) for k, v in m.iloc[0].items()}
+        if r.get("metric") == "nps" and r.get("nps") is not None:
+            text = f"NPS {r['nps']:+.0f} ({r['nps_low']:+.0f} to {r['nps_high']:+.0f})"
+        elif r.get("mean") is not None:
+            text = (
+                f"{r['metric'].upper()} {r['mean']:.1f} ({r['mean_low']:.1f}–{r['mean_high']:.1f})"
+            )
+        else:
+            continue
+        out.append({"survey": survey, "metric": r.get("metric"), "n": r.get("n"), "text": text,
+                    "response_rate": pct(r.get("response_rate"))})  # fmt: skip
+    return out
 
 
 def check_touchpoint(data: WorkspaceData, journey: str, touchpoint: str) -> None:
@@ -94,7 +121,8 @@ def check_touchpoint(data: WorkspaceData, journey: str, touchpoint: str) -> None
 
 def _detail(ws: Workspace, name: str) -> dict[str, Any]:
     j = ws.journey(name)
-    jmap = j.map(satisfaction=_stage_satisfaction(ws, name))
+    scores, survey = _stage_satisfaction(ws, name)
+    jmap = j.map(satisfaction=scores)
     tps = j.touchpoints()
     kpis = {r["touchpoint"]: r for r in _records(tps)}
     grid: dict[str, list[dict[str, Any]]] = {}
@@ -135,6 +163,7 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
         "pains": _pain_points(tps, wm),
         "contributors": _records(wm.contributors.head(8)),
         "curve": _curve_svg(stages),
+        "curve_survey": survey,
         "decomposition": _records(wm.decomposition),
     }
 
@@ -173,14 +202,16 @@ def _pain_points(tps: pd.DataFrame, wm: Any) -> list[str]:
     return out
 
 
-def _stage_satisfaction(ws: Workspace, name: str) -> dict[str, float] | None:
-    """Mean satisfaction per stage from the voice analyses, when survey answers exist."""
-    try:
-        from journeylens import voice
-    except ImportError:
-        return None
-    fn = getattr(voice, "stage_satisfaction", None)
-    return fn(ws, name) if fn is not None else None
+def _stage_satisfaction(ws: Workspace, name: str) -> tuple[dict[str, float] | None, str | None]:
+    """Mean score by the stage that took longest, for the journey's first survey with answers."""
+    from journeylens.voice import voice_metrics
+
+    for survey in _surveys(ws):
+        m = voice_metrics(ws, journey=name, survey=survey, by="stage")
+        m = m[(m["n"] >= 5) & m["mean"].notna()] if len(m) else m
+        if len(m) >= 2:
+            return {str(r.stage): float(r.mean) for r in m.itertuples(index=False)}, survey
+    return None, None
 
 
 def _curve_svg(stages: list[dict[str, Any]]) -> str | None:
@@ -212,21 +243,96 @@ def _curve_svg(stages: list[dict[str, Any]]) -> str | None:
     return "".join(out) + "</svg>"
 
 
+#: What-if changes offered (label -> keyword of :func:`journeylens.drivers.what_if`).
+CHANGES: dict[str, tuple[str, float]] = {
+    "halved": ("scale", 0.5),
+    "cut by a quarter": ("scale", 0.75),
+    "up by half": ("scale", 1.5),
+    "true for every journey": ("rate", 1.0),
+    "true for 90% of journeys": ("rate", 0.9),
+    "true for no journey": ("rate", 0.0),
+}
+
+
+def _targets(data: WorkspaceData) -> list[str]:
+    return data.cached("voice-targets", lambda ws: [*_surveys(ws), *_outcomes(ws)])
+
+
+def _driver_table(ws: Workspace, journey: str, target: str) -> dict[str, Any]:
+    from journeylens.drivers import journey_drivers
+
+    d = journey_drivers(ws, journey, target)
+    out = d.to_dict()
+    rows = []
+    for r in out["drivers"]:
+        unit = r.get("unit") or ("percentage points" if d.kind == "binary" else "points")
+        k = 100.0 if d.kind == "binary" else 1.0
+        effect = r.get("effect")
+        rows.append({
+            "feature": r["feature"],
+            "share": pct(r.get("share")),
+            "share_interval": f"{pct(r.get('share_low'))}–{pct(r.get('share_high'))}",
+            "share_value": r.get("share") or 0.0,
+            "effect": None if effect is None else f"{k * effect:+.2f}",
+            "effect_interval": None if effect is None else
+                f"{k * r['effect_low']:+.2f} to {k * r['effect_high']:+.2f}",
+            "per": "per day" if unit == "days" else "",
+            "finding": r.get("finding"),
+            "significant": effect is not None and r.get("effect_low") is not None
+                and (r["effect_low"] > 0 or r["effect_high"] < 0),
+        })  # fmt: skip
+    out["rows"] = rows
+    out["kind_unit"] = "percentage points" if d.kind == "binary" else "points"
+    return out
+
+
+def _default_target(data: WorkspaceData, journey: str, targets: list[str]) -> str:
+    """The survey most answered after this journey (else the first survey or outcome)."""
+    answered = data.cached(("journey-summary", journey), lambda ws: _summary(ws, journey))
+    ranked = sorted(answered["satisfaction"], key=lambda v: -(v["n"] or 0))
+    return ranked[0]["survey"] if ranked else targets[0]
+
+
 def drivers(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
-    """The drivers page: what moves satisfaction, ranked, with a what-if control."""
+    """The drivers page: what moves a survey score or an outcome, ranked, with intervals."""
     vocab = data.vocabulary()
-    try:
-        from journeylens import drivers as drivers_mod
-    except ImportError:
-        return {"available": False, "journeys": vocab.journeys,
-                "reason": "this build has no key-driver analysis (journeylens.drivers)"}  # fmt: skip
-    journey = params.get("journey") or (vocab.journeys[0] if vocab.journeys else None)
-    if journey is None:
-        return {"available": False, "journeys": [],
-                "reason": "define a journey first: drivers explain a journey's survey scores"}  # fmt: skip
-    vocab.journey(journey)
-    return {"available": True, "journey": journey, "journeys": vocab.journeys,
-            "module": drivers_mod.__name__}  # fmt: skip
+    targets = _targets(data)
+    base = {"journeys": vocab.journeys, "targets": targets, "changes": list(CHANGES)}
+    if not vocab.journeys or not targets:
+        reason = ("define a journey first: drivers explain a journey's survey scores"
+                  if not vocab.journeys else
+                  "import survey answers or outcomes first: `journeylens voice import ...`")  # fmt: skip
+        return {**base, "available": False, "reason": reason}
+    journey = vocab.journey(params.get("journey") or vocab.journeys[0])
+    target = params.get("target") or _default_target(data, journey, targets)
+    if target not in targets:
+        raise InputError(f"unknown survey or outcome {target[:80]!r}; choose one of {targets}")
+    table = data.cached(("drivers", journey, target),
+                        lambda ws: _driver_table(ws, journey, target))  # fmt: skip
+    return {**base, "available": True, "journey": journey, "target": target, "d": table}
+
+
+def what_if(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
+    """One what-if estimate: the target if a driver changed (validated against the table)."""
+    from journeylens.drivers import journey_what_if
+
+    page = drivers(data, params)
+    if not page["available"]:
+        raise InputError(page["reason"])
+    feature, change = params.get("feature") or "", params.get("change") or ""
+    features = [r["feature"] for r in page["d"]["rows"]]
+    if feature not in features:
+        raise InputError(f"unknown driver {feature[:80]!r}; drivers: {', '.join(features)}")
+    if change not in CHANGES:
+        raise InputError(f"change must be one of: {', '.join(CHANGES)}")
+    kind, amount = CHANGES[change]
+    journey, target = page["journey"], page["target"]
+
+    def compute(ws: Workspace) -> dict[str, Any]:
+        w = journey_what_if(ws, journey, target, feature, **{kind: amount})
+        return {**w.to_dict(), "sentence": w.sentence()}
+
+    return data.cached(("what-if", journey, target, feature, change), compute)
 
 
 def _finite(x: Any) -> bool:
