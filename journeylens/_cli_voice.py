@@ -110,10 +110,28 @@ def voice_import(
                 survey_name=survey_name,
                 **common,
             )
+        unmatched = None
+        if not outcomes and not report.already_imported and ws.journey_names():
+            from journeylens.voice import unmatched_responses
+
+            unmatched = unmatched_responses(ws)
+            unmatched = unmatched[unmatched["source_id"] == report.source_id]
     if json_:
-        _print_json(report.to_dict())
-    else:
-        out.print(report.summary(), highlight=False, markup=False)
+        data = report.to_dict()
+        if unmatched is not None:
+            data["unmatched"] = len(unmatched)
+            data["unmatched_reasons"] = unmatched["reason"].value_counts().to_dict()
+        _print_json(data)
+        return
+    out.print(report.summary(), highlight=False, markup=False)
+    if unmatched is not None and len(unmatched):
+        reasons = unmatched["reason"].value_counts()
+        out.print(
+            f"  {len(unmatched):,} responses match no journey instance (kept): "
+            + "; ".join(f"{n:,} {r}" for r, n in reasons.items()),
+            highlight=False,
+            markup=False,
+        )
 
 
 @voice_app.command("metrics")

@@ -64,6 +64,7 @@ __all__ = [
     "responses_frame",
     "root_causes",
     "score_summary",
+    "unmatched_responses",
     "voice_metrics",
     "voice_table",
 ]
@@ -484,6 +485,38 @@ def _survey_meta(resp: pd.DataFrame, name: str) -> dict[str, Any]:
         "metric": str(rows["metric"].iloc[0]),
         "scale": (float(rows["scale_min"].iloc[0]), float(rows["scale_max"].iloc[0])),
     }
+
+
+def unmatched_responses(
+    ws: Workspace,
+    *,
+    by: JoinBy = "auto",
+    window: tuple[float, float] = RESPONSE_WINDOW,
+) -> pd.DataFrame:
+    """Responses that belong to no instance of any journey of the workspace, with the reason.
+
+    They stay in ``responses``; this says which ones the journey analyses cannot use (a case
+    id that no journey selects, a customer without a journey in the window ...).
+
+    Examples
+    --------
+    >>> unmatched_responses(ws)["reason"].value_counts()  # doctest: +SKIP
+    """
+    resp = _frame(ws, RESPONSES_DDL, "responses")
+    names = ws.journey_names()
+    if not names or resp.empty:
+        out = resp.copy()
+        out["reason"] = "no journey defined" if not names else None
+        return out
+    cols = ["instance_id", "case_ids", "customer_id", "start", "end"]
+    frames = []
+    for name in names:
+        inst = ws.journey(name).instances()
+        inst = inst[[c for c in cols if c in inst]].copy()
+        inst["instance_id"] = name + ":" + inst["instance_id"].astype(str)
+        frames.append(inst)
+    j = join_responses(pd.concat(frames, ignore_index=True), resp, by=by, window=window)
+    return j.unmatched
 
 
 # --------------------------------------------------------------------------- metrics

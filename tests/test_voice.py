@@ -19,6 +19,7 @@ from journeylens.voice import (
     outcomes_frame,
     responses_frame,
     score_summary,
+    unmatched_responses,
     voice_metrics,
     voice_table,
 )
@@ -225,6 +226,11 @@ def test_demo_has_surveys_and_outcomes_joined_to_journeys(demo):
     assert joins["csat_install"]["unmatched"] == 0
     assert joins["csat_install"]["matched_by"] == {"case": joins["csat_install"]["matched"]}
     assert nc["csat_install"].notna().sum() == joins["csat_install"]["matched"]
+    # Every response of the demo belongs to some journey; by customer within 5 days, few do.
+    assert unmatched_responses(ws).empty
+    tight = unmatched_responses(ws, by="customer", window=(0, 5))
+    assert len(tight) > 0.9 * len(resp)
+    assert set(tight["reason"]) == {"no journey instance of this customer within 0 to 5 days"}
     # Unhappy customers answer more often (truth: 34% vs 22% after a failed visit).
     rate = nc.groupby("rework")["csat_install"].apply(lambda s: s.notna().mean())
     assert rate[True] > rate[False] + 0.07
