@@ -84,8 +84,10 @@ def main() -> None:
     for n in [size(s) for s in args.events.split(",")]:
         path = args.data_dir / f"journeys-{n}"
         info = build(path, n)
-        row = {"target_events": n, **info, "seconds": {}}
+        row = {"target_events": n, **info, "seconds": {}, "load_before": {}}
         for name, step in STEPS.items():
+            # Shared machines: the 1-minute load average says how much CPU the step had.
+            row["load_before"][name] = round(os.getloadavg()[0], 1)
             row["seconds"][name] = timed(path, step)
             print(
                 f"{info['events']:>10,} events  {name:<32} {row['seconds'][name]:>7.2f} s",
