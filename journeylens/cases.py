@@ -17,6 +17,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
+from journeylens.derived import derived_source
 from journeylens.errors import InputError
 from journeylens.schema import (
     ACTIVITY,
@@ -43,6 +44,23 @@ CASE_COLUMNS: tuple[str, ...] = (
     "handoffs_department",
     "first_activity",
     "last_activity",
+)
+
+#: Types of :data:`CASE_COLUMNS`.
+_CASE_SCHEMA = ibis.schema(
+    {
+        CASE: "string",
+        "start": "timestamp",
+        "end": "timestamp",
+        "duration_s": "float64",
+        "events": "int64",
+        "activities": "int64",
+        "rework": "int64",
+        "handoffs_resource": "int64",
+        "handoffs_department": "int64",
+        "first_activity": "string",
+        "last_activity": "string",
+    }
 )
 
 #: How medians and percentiles are computed: ``"exact"`` (DuckDB ``quantile_cont``, Spark
@@ -206,6 +224,17 @@ def case_table(events: ir.Table) -> ir.Table:
     5400.0 1 2 A
     """
     events = _require(events, _BASE, caller="case_table")
+    backend = derived_source(events)
+    if backend is not None:
+        # The workspace's unfiltered events: the case table was derived at import.
+        return backend.sql(
+            """SELECT case_id, start, "end", duration_s, events, activities,
+                events - activities AS rework,
+                CAST(_handoffs_resource AS BIGINT) AS handoffs_resource,
+                CAST(_handoffs_department AS BIGINT) AS handoffs_department,
+                first_activity, last_activity FROM cases""",
+            schema=_CASE_SCHEMA,
+        )
     flagged = events.mutate(
         _res_change=_changes(events, RESOURCE),
         _dep_change=_changes(events, DEPARTMENT),

@@ -289,6 +289,7 @@ def demo(
     scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=100)] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not serve.")] = False,
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8765,
 ) -> None:
     """Build the demo workspace (a generated broadband provider) and show where to look."""
     from journeylens.demo import build_demo
@@ -313,12 +314,12 @@ def demo(
         f"  journeylens stats pingpong -w {w}",
         highlight=False,
     )
-    # The web app is not there yet (issue 7): the demo builds and prints, and does not serve.
-    del no_serve
+    if not no_serve:
+        _cli_web.serve_workspace(workspace, port=port)
 
 
 # The analysis commands register themselves on `app` (import for the side effect).
-from journeylens import _cli_journey, _cli_mining  # noqa: E402, F401
+from journeylens import _cli_diagnose, _cli_journey, _cli_mining, _cli_voice, _cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens import derived
 from journeylens.cases import (
     _BASE,
     Quantiles,
@@ -26,6 +27,7 @@ from journeylens.cases import (
     _seconds,
     _window,
 )
+from journeylens.derived import derived_source
 from journeylens.processmap import ProcessMap
 from journeylens.schema import ACTIVITY, CASE, ORDER, START, TIMESTAMP
 
@@ -185,6 +187,22 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
     ({'A': 2}, {'A': 1, 'B': 1})
     """
     events = _require(events, _BASE, caller="discover_dfg")
+    backend = derived_source(events) if quantiles == "exact" else None
+    if backend is not None:
+        # The workspace's unfiltered events: the graph was derived at import, exactly as below.
+        arcs = backend.con.execute(f"SELECT * FROM {derived.EDGES}").to_arrow_table().to_pandas()
+        nodes = backend.con.execute(f"SELECT * FROM {derived.NODES}").to_arrow_table().to_pandas()
+        ends = backend.con.execute(
+            "SELECT 'start', first_activity, count(*) FROM cases GROUP BY ALL UNION ALL "
+            "SELECT 'end', last_activity, count(*) FROM cases GROUP BY ALL"
+        ).fetchall()
+        start, end = (
+            pd.DataFrame(
+                [(a, n) for kind, a, n in ends if kind == which], columns=["activity", "cases"]
+            )
+            for which in ("start", "end")
+        )
+        return _dfg(arcs, nodes, start, end)
     w = _window(events)
     # One window pass: each event with the next one of its case (null after the last event).
     pairs = events.select(
@@ -220,14 +238,18 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
     )
 
     last = arcs["target"].isna()
-    edges = arcs.loc[~last, list(EDGE_COLUMNS)].astype({"frequency": "int64", "cases": "int64"})
     end = arcs.loc[last, ["source", "frequency"]].set_axis(["activity", "cases"], axis=1)
     start = (
         arcs.groupby("source", as_index=False)["starts"]
         .sum()
         .set_axis(["activity", "cases"], axis=1)
     )
-    start = start[start["cases"] > 0]
+    return _dfg(arcs.loc[~last], nodes, start[start["cases"] > 0], end)
+
+
+def _dfg(edges: pd.DataFrame, nodes: pd.DataFrame, start: pd.DataFrame, end: pd.DataFrame) -> DFG:
+    """The DFG in its documented column order, types and row order."""
+    edges = edges[list(EDGE_COLUMNS)].astype({"frequency": "int64", "cases": "int64"})
     return DFG(
         edges=_sorted(edges, ["frequency", "source", "target"]),
         activities=_sorted(

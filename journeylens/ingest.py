@@ -21,10 +21,10 @@ from journeylens.errors import InputError
 from journeylens.mapping import Mapping, detect_mapping
 from journeylens.readers import STAGING, Staged
 
-__all__ = ["INTERNAL_COLUMNS", "ImportReport", "Lifecycle", "canonicalise", "rebuild_cases"]
+__all__ = ["INTERNAL_COLUMNS", "ImportReport", "Lifecycle", "canonicalise", "finish_report"]
 
 #: Bookkeeping columns of the new-events table that never reach the workspace's events.
-INTERNAL_COLUMNS = ("__jl_row", "__jl_ts_raw", "__jl_start_raw")
+INTERNAL_COLUMNS = ("__jl_row",)
 
 Lifecycle = Literal["all", "complete", "merge"]
 
@@ -183,16 +183,9 @@ def detect_timestamp_formats(
     return chosen or [ISO], warnings
 
 
-def _has_offset(s: str) -> str:
-    """SQL: may the text end in a UTC offset (Z, ±HH, ±HHMM, ±HH:MM)?
-
-    A cheap test instead of a regex; a false "yes" (a bare date ends in -DD) only sends the value
-    down the slower time-zone-aware cast, which reads naive values correctly too.
-    """
-    return (
-        f"(right({s}, 1) IN ('Z', 'z') OR {s}[-3] IN ('+', '-') OR {s}[-5] IN ('+', '-') "
-        f"OR {s}[-6] IN ('+', '-'))"
-    )
+#: A UTC offset (Z, ±HH, ±HHMM, ±HH:MM) at the end of a value.  A bare date also matches (it
+#: ends in -DD): such values only take the slower time-zone-aware cast, which reads them right.
+_OFFSET_RE = r"(?:[Zz]|[+-][0-9][0-9](?::?[0-9][0-9])?) *$"
 
 
 def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
@@ -216,16 +209,18 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
         return aware(c)
     if col_type.startswith("TIMESTAMP") or col_type == "DATE":
         return naive(f"CAST({c} AS TIMESTAMP)")
-    s = f"trim(CAST({c} AS VARCHAR))"
+    raw = c if col_type == "VARCHAR" else f"CAST({c} AS VARCHAR)"
+    s = f"trim({raw})"
     parts = []
     for f in formats:
         if f == ISO:
             # The plain TIMESTAMP cast is the fast path, but it would silently drop an offset:
-            # values that end in one take the (slower) time-zone-aware cast.
+            # values that end in one take the (slower) time-zone-aware cast.  Both casts skip
+            # surrounding spaces themselves, and one regex is cheaper than several substrings.
             parts.append(
-                f"CASE WHEN {_has_offset(s)} "
-                f"THEN {aware(f'try_cast({s} AS TIMESTAMPTZ)')} "
-                f"ELSE {naive(f'try_cast({s} AS TIMESTAMP)')} END"
+                f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET_RE)}) "
+                f"THEN {aware(f'try_cast({raw} AS TIMESTAMPTZ)')} "
+                f"ELSE {naive(f'try_cast({raw} AS TIMESTAMP)')} END"
             )
         elif "%z" in f or "%Z" in f:
             parts.append(aware(f"try_strptime({s}, {_lit(f)})"))
@@ -290,10 +285,15 @@ def canonicalise(
     timezone: str | None = None,
     decimal: Literal[".", ","] | None = None,
     progress: Callable[[str], None] | None = None,
-) -> tuple[str, ImportReport]:
-    """Validate the staging table and build ``_jl_new_events``; append rejects to ``rejects``.
+) -> tuple[str, ImportReport, Callable[[], None] | None]:
+    """Define the new canonical events from the staging table; reject the rows that fail.
 
-    Returns the name of the temporary table holding the new canonical events and the report.
+    Returns the name of the temporary view or table holding the new events, the report, and
+    ``judge``: when not ``None``, the caller appends the new events to ``events`` and then calls
+    ``judge()``, which copies the failing rows (with reasons and raw values) to ``rejects`` and
+    deletes them from ``events``.  Judging the stored rows spares a copy of every row; with a
+    lifecycle mode the rows are edited first, so they are judged in a table (``judge`` is
+    ``None``).
     """
     step = progress or (lambda _msg: None)
     report = ImportReport(source=staged.source, format=staged.format, source_id=source_id)
@@ -343,8 +343,6 @@ def canonicalise(
         if start_col
         else "CAST(NULL AS TIMESTAMP)"
     )
-    ts_raw = f"CAST({_q(ts_col)} AS VARCHAR)"
-    start_raw = f"CAST({_q(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
     fmt_list = ", ".join(fmts.get(schema.TIMESTAMP, [])) or types[ts_col]
     # event_index and source_id of a canonical export are this workspace's own bookkeeping:
     # regenerated (rows arrive in canonical order), not kept as attributes.
@@ -369,26 +367,22 @@ def canonicalise(
             f"{order} AS event_index",
             f"CAST({source_id} AS INTEGER) AS source_id",
             *attr_sql,
-            f"{ts_raw} AS __jl_ts_raw",
-            f"{start_raw} AS __jl_start_raw",
         ]
     )
-    reason = """CASE
-        WHEN case_id IS NULL THEN 'missing case id'
-        WHEN activity IS NULL THEN 'missing activity'
-        WHEN __jl_ts_raw IS NULL OR trim(__jl_ts_raw) = '' THEN 'missing timestamp'
-        WHEN timestamp IS NULL THEN 'unparseable timestamp'
-        WHEN __jl_start_raw IS NOT NULL AND start_timestamp IS NULL
+    ts_raw = f"CAST(s.{_q(ts_col)} AS VARCHAR)"
+    start_raw = f"CAST(s.{_q(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
+    reason = f"""CASE
+        WHEN e.case_id IS NULL THEN 'missing case id'
+        WHEN e.activity IS NULL THEN 'missing activity'
+        WHEN {ts_raw} IS NULL OR trim({ts_raw}) = '' THEN 'missing timestamp'
+        WHEN e.timestamp IS NULL THEN 'unparseable timestamp'
+        WHEN {start_raw} IS NOT NULL AND e.start_timestamp IS NULL
             THEN 'unparseable start timestamp'
     END"""
-    step("validating rows")
-    # One pass builds the canonical rows and judges each; rejected rows are copied to `rejects`
-    # (with the raw source row) and deleted, so the table left is the new events.
-    # Build the canonical rows once (every expression evaluated once), then judge them on the
-    # stored columns, where the reasons are cheap null checks.  A view would be re-evaluated by
-    # each reader, and the optimizer inlines the parsed timestamp into every test that names it.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT {select} FROM {STAGING}")
-    con.execute(REJECTS_DDL)
+    # Only rows with a null in a required column (or a null start time) can be rejected:
+    # cheap null checks on the stored columns; the raw values come from the staging table.
+    suspect = "case_id IS NULL OR activity IS NULL OR timestamp IS NULL"
+    suspect += " OR start_timestamp IS NULL" if start_col else ""
     column_of = {
         "missing case id": m.case_id,
         "missing activity": m.activity,
@@ -406,47 +400,73 @@ def canonicalise(
         f"ELSE 'expected a non-empty value' END"
     )
     raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT __jl_row, __jl_reason FROM "
-        f"(SELECT __jl_row, {reason} AS __jl_reason FROM _jl_new_events) "
-        "WHERE __jl_reason IS NOT NULL"
-    )
-    n_rejected = con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]
-    if n_rejected:
-        con.execute(
-            f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
-                CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
-                {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
-            FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
-        )
-        con.execute(
-            "DELETE FROM _jl_new_events WHERE __jl_row IN (SELECT __jl_row FROM _jl_rejected)"
-        )
-    if staged.malformed and staged.format == "csv":
-        # Good row r sits on file line r + 1 (header) + the malformed lines before it.
-        con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
-        con.executemany(
-            "INSERT INTO _jl_bad VALUES (?, ?)",
-            [(line, j) for j, (line, _, _) in enumerate(staged.malformed, start=1)],
-        )
-        con.execute(
-            f"""UPDATE rejects SET line = "row" + 1 + (SELECT count(*) FROM _jl_bad b
-                WHERE b.line - b.j < rejects."row" + 1) WHERE source_id = {source_id}"""
-        )
-        con.execute("DROP TABLE _jl_bad")
-    elif staged.format == "csv":
-        con.execute(f'UPDATE rejects SET line = "row" + 1 WHERE source_id = {source_id}')
-    if staged.malformed:
-        con.executemany(
-            "INSERT INTO rejects VALUES (?, NULL, ?, 'malformed line', NULL, NULL, ?, ?)",
-            [(source_id, line, why, raw) for line, why, raw in staged.malformed],
-        )
 
+    def judge(rows: str, row: str, delete: str) -> None:
+        """Reject the bad rows among ``rows`` (``row`` = their source row) and ``delete`` them."""
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
+                SELECT e.__jl_row, {reason} AS __jl_reason
+                FROM (SELECT {row} AS __jl_row, case_id, activity, timestamp, start_timestamp
+                      FROM {rows} WHERE {suspect}) e
+                JOIN {STAGING} s USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
+        )
+        if con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+            con.execute(
+                f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
+                    CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
+                    {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
+                FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+            )
+            con.execute(delete)
+        if staged.malformed and staged.format == "csv":
+            # Good row r sits on file line r + 1 (header) + the malformed lines before it.
+            con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
+            con.executemany(
+                "INSERT INTO _jl_bad VALUES (?, ?)",
+                [(line, j) for j, (line, _, _) in enumerate(staged.malformed, start=1)],
+            )
+            con.execute(
+                f"""UPDATE rejects SET line = "row" + 1 + (SELECT count(*) FROM _jl_bad b
+                    WHERE b.line - b.j < rejects."row" + 1) WHERE source_id = {source_id}"""
+            )
+            con.execute("DROP TABLE _jl_bad")
+        elif staged.format == "csv":
+            con.execute(f'UPDATE rejects SET line = "row" + 1 WHERE source_id = {source_id}')
+        if staged.malformed:
+            con.executemany(
+                "INSERT INTO rejects VALUES (?, NULL, ?, 'malformed line', NULL, NULL, ?, ?)",
+                [(source_id, line, why, raw) for line, why, raw in staged.malformed],
+            )
+
+    con.execute(REJECTS_DDL)
+    # The canonical rows are a view: the INSERT into events evaluates every expression once
+    # and writes each row once; rows are judged afterwards on the stored columns.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _jl_canonical AS SELECT {select} FROM {STAGING}")
     step("building events")
-    if lifecycle != "all":
-        _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=m.lifecycle is not None)
+    if lifecycle != "all" and m.lifecycle is not None:
+        # Lifecycle handling edits the new rows (pairs, deletes): they need a table, judged
+        # before the pairing so that a rejected row never pairs.
+        con.execute("CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT * FROM _jl_canonical")
+        step("validating rows")
+        judge(
+            "_jl_new_events",
+            "__jl_row",
+            "DELETE FROM _jl_new_events WHERE __jl_row IN (SELECT __jl_row FROM _jl_rejected)",
+        )
+        _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=True)
+        return "_jl_new_events", report, None
 
-    return "_jl_new_events", report
+    base = f"(CAST({source_id} AS BIGINT) << 40)"
+
+    def judge_stored() -> None:
+        step("validating rows")
+        judge(
+            f"(SELECT * FROM events WHERE source_id = {source_id})",
+            f"event_index - {base}",
+            f"DELETE FROM events WHERE event_index IN (SELECT {base} + __jl_row FROM _jl_rejected)",
+        )
+
+    return "_jl_canonical", report, judge_stored
 
 
 def _apply_lifecycle(
@@ -528,11 +548,6 @@ def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
         f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {new}
            GROUP BY case_id, activity, timestamp, resource HAVING count(*) > 1)"""
     ).fetchone()[0]
-    report.out_of_order_cases = con.execute(
-        f"""SELECT count(DISTINCT case_id) FROM (SELECT case_id, timestamp,
-               lag(timestamp) OVER (PARTITION BY case_id ORDER BY event_index) AS prev
-           FROM {new}) WHERE prev > timestamp"""
-    ).fetchone()[0]
     report.merged = report.rows_read - report.loaded - report.rejected
 
 
@@ -544,37 +559,3 @@ def cleanup(con: duckdb.DuckDBPyConnection) -> None:
         "ORDER BY table_type = 'VIEW' DESC"
     ).fetchall():
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
-
-
-def case_attribute_columns(con: duckdb.DuckDBPyConnection, table: str = "events") -> list[str]:
-    """Attribute columns whose value never varies within a case (the case attributes)."""
-    attrs = [c for c in _column_types(con, table) if c not in schema.CANONICAL]
-    if not attrs:
-        return []
-    # Constant within a case <=> min = max in every case (cheaper than counting distinct).
-    inner = ", ".join(
-        f'min({_q(c)}) AS "{k}lo", max({_q(c)}) AS "{k}hi"' for k, c in enumerate(attrs)
-    )
-    outer = ", ".join(f'count(*) FILTER (WHERE "{k}lo" <> "{k}hi")' for k in range(len(attrs)))
-    row = con.execute(
-        f"SELECT {outer} FROM (SELECT {inner} FROM {table} GROUP BY case_id)"
-    ).fetchone()
-    return [c for c, n in zip(attrs, row, strict=True) if n == 0]
-
-
-def rebuild_cases(con: duckdb.DuckDBPyConnection, case_attributes: list[str]) -> None:
-    """(Re)derive the ``cases`` table from ``events``: one row per case."""
-    attrs = "".join(
-        f", first({_q(c)} ORDER BY timestamp, event_index) FILTER (WHERE {_q(c)} IS NOT NULL) "
-        f"AS {_q(c)}"
-        for c in case_attributes
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TABLE cases AS SELECT case_id,
-            min(timestamp) AS start, max(timestamp) AS "end",
-            epoch(max(timestamp)) - epoch(min(timestamp)) AS duration_s,
-            count(*) AS events, count(DISTINCT activity) AS activities,
-            first(activity ORDER BY timestamp, event_index) AS first_activity,
-            last(activity ORDER BY timestamp, event_index) AS last_activity{attrs}
-        FROM events GROUP BY case_id ORDER BY case_id"""
-    )

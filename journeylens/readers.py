@@ -30,6 +30,7 @@ MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "n/a", 
 
 STAGING = "_jl_staging"
 _ARROW = "_jl_arrow"
+_CSV = "_jl_csv"
 
 
 @dataclass
@@ -127,12 +128,25 @@ def _stage_csv(
         args.append(f"quote={_sql_str(quote)}")
     sql_path = _sql_str(str(path))
     try:
-        # row_number() over an unordered window streams in scan order, i.e. file order
-        # (checked against the file's own line order on a 1M-row log).
+        # The rows land in file order (DuckDB preserves insertion order), so a row's position
+        # in the file follows from its rowid: a view numbers them for free, where
+        # row_number() OVER () took a second, single-threaded pass over the data.
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {STAGING} AS "
-            f"SELECT CAST(row_number() OVER () AS BIGINT) AS __jl_row, * "
-            f"FROM read_csv({sql_path}, {', '.join(args)})"
+            f"CREATE OR REPLACE TEMP TABLE {_CSV} AS "
+            f"SELECT * FROM read_csv({sql_path}, {', '.join(args)})"
+        )
+        header = [r[0] for r in con.execute(f"DESCRIBE {_CSV}").fetchall()]
+        if "rowid" in map(str.lower, header):
+            # A source column called rowid hides the pseudo-column: number rows in scan order.
+            number = "row_number() OVER ()"
+        else:
+            # Rowids are contiguous in insertion order, but a table created inside a
+            # transaction starts them at a large offset.
+            first = con.execute(f"SELECT min(rowid) FROM {_CSV}").fetchone()[0] or 0
+            number = f"rowid - {int(first) - 1}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {STAGING} AS "
+            f"SELECT CAST({number} AS BIGINT) AS __jl_row, * FROM {_CSV}"
         )
     except duckdb.Error as e:
         raise InputError(
@@ -189,6 +203,7 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (kind,) in kinds:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {STAGING}")
+    con.execute(f"DROP TABLE IF EXISTS {_CSV}")
     with contextlib.suppress(duckdb.Error):
         con.unregister(_ARROW)
 

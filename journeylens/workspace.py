@@ -19,7 +19,7 @@ import duckdb
 import ibis
 import yaml
 
-from journeylens import ingest, readers
+from journeylens import derived, ingest, readers
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "Workspace"]
@@ -258,7 +258,7 @@ class Workspace:
                 raise InputError(f"{spath}: no such file")
             digest = readers.file_digest(spath)
             for src in self.config.get("sources", []):
-                if src.get("sha256") == digest:
+                if src.get("sha256") == digest and src.get("kind", "events") == "events":
                     return ingest.ImportReport(
                         source=spath, format=fmt, source_id=src["id"], already_imported=True
                     )
@@ -288,7 +288,7 @@ class Workspace:
                 table=table,
                 query=query,
             )
-            new, report = ingest.canonicalise(
+            new, report, judge = ingest.canonicalise(
                 con,
                 staged,
                 source_id=source_id,
@@ -303,9 +303,11 @@ class Workspace:
             )
             (progress or (lambda _m: None))("storing events")
             self._append_events(new)
+            if judge is not None:
+                judge()
             ingest.finish_report(con, report)
-            case_attrs = ingest.case_attribute_columns(con)
-            ingest.rebuild_cases(con, case_attrs)
+            (progress or (lambda _m: None))("deriving cases, variants and the process map")
+            case_attrs, report.out_of_order_cases = derived.rebuild(con, source_id=source_id)
             ingest.cleanup(con)
             readers.release(con)
             config = dict(self.config)
@@ -345,6 +347,18 @@ class Workspace:
             os.replace(tmp_config, self.path / CONFIG_NAME)
         self.config = config
         return report
+
+    def import_responses(self, path: str | os.PathLike[str], **options: Any):
+        """Import survey responses (see :func:`journeylens.voice.import_responses`)."""
+        from journeylens.voice import import_responses
+
+        return import_responses(self, path, **options)
+
+    def import_outcomes(self, path: str | os.PathLike[str], **options: Any):
+        """Import outcomes such as churn (see :func:`journeylens.voice.import_outcomes`)."""
+        from journeylens.voice import import_outcomes
+
+        return import_outcomes(self, path, **options)
 
     def _append_events(self, new: str) -> None:
         """Insert new events by column name, widening the table for new attributes."""

@@ -172,7 +172,7 @@ def test_failed_import_leaves_everything_as_before(make_workspace, tmp_path, mon
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(journeylens.ingest, "rebuild_cases", broken)
+    monkeypatch.setattr(journeylens.derived, "rebuild", broken)
     path = write(tmp_path / "b.csv", LOG_B)
     with pytest.raises(RuntimeError, match="disk on fire"):
         ws.import_events(path)

@@ -1,0 +1,121 @@
+"""CLI of the web app: ``journeylens serve`` and ``journeylens users add|list|remove``.
+
+``journeylens demo`` calls :func:`serve_workspace` after building the demo workspace.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from journeylens.cli import JsonOpt, WorkspaceOpt, _print_json, app, err, out
+from journeylens.errors import InputError
+
+__all__ = ["serve_workspace"]
+
+DEFAULT_PORT = 8765
+users_app = typer.Typer(help="Accounts of the web app (stored in the workspace's users.yaml).",
+                        no_args_is_help=True)  # fmt: skip
+
+
+def serve_workspace(workspace: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                    open_browser: bool = False) -> None:  # fmt: skip
+    """Serve the web app of ``workspace`` until interrupted (Ctrl+C)."""
+    import uvicorn
+
+    from journeylens.web import create_app
+    from journeylens.web.security import is_loopback
+
+    token = secrets.token_urlsafe(24) if is_loopback(host) else None
+    application = create_app(workspace, host=host, token=token)
+    shown = f"[{host}]" if ":" in host else host
+    if token:
+        url = f"http://{shown}:{port}/?token={token}"
+        out.print(
+            f"\njourneylens web app of {workspace} at http://{shown}:{port}\n"
+            f"open this link (it signs you in; keep it private):\n  {url}\n"
+            "Ctrl+C stops it.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        out.print(f"\njourneylens web app of {workspace} at http://{shown}:{port} "
+                  "(accounts sign in)", highlight=False, soft_wrap=True)  # fmt: skip
+    if open_browser and token:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False,
+                server_header=False)  # fmt: skip
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOpt = Path("."),
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; other than loopback needs accounts.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = DEFAULT_PORT,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the link in a browser.")
+    ] = False,
+) -> None:
+    """Serve the web app (process maps, journeys, drivers, cases, comments) of a workspace."""
+    serve_workspace(workspace, host=host, port=port, open_browser=open_browser)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    workspace: WorkspaceOpt = Path("."),
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add an account (or reset its password and role)."""
+    from journeylens.web.accounts import Users
+    from journeylens.workspace import Workspace
+
+    Workspace.open(workspace).close()  # a clear error when DIR is no workspace
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if role not in ("viewer", "analyst", "admin"):
+        raise InputError(f"--role must be viewer, analyst or admin, got {role!r}")
+    user = Users(workspace).add(name, password, role=role)  # type: ignore[arg-type]
+    err.print(f"user {user.name} ({user.role}) saved in {workspace / 'users.yaml'}",
+              highlight=False)  # fmt: skip
+
+
+@users_app.command("list")
+def users_list(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> None:
+    """List the accounts."""
+    from journeylens.web.accounts import Users
+
+    users = Users(workspace).list()
+    if json_:
+        _print_json([u.to_dict() for u in users])
+        return
+    table = Table("name", "role")
+    for u in users:
+        table.add_row(u.name, u.role)
+    out.print(table)
+
+
+@users_app.command("remove")
+def users_remove(name: str, workspace: WorkspaceOpt = Path(".")) -> None:
+    """Remove an account."""
+    from journeylens.web.accounts import Users
+
+    Users(workspace).remove(name)
+    err.print(f"user {name} removed", highlight=False)
+
+
+app.add_typer(users_app, name="users")

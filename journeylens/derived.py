@@ -1,0 +1,223 @@
+"""Tables derived from a workspace's events at import, and the fast paths that read them.
+
+Every import ends by rebuilding, in the same transaction, what the analyses of the *whole,
+unfiltered* log need, with one window pass over ``events`` (by case, in event order:
+``timestamp``, then ``event_index``):
+
+* ``cases`` — one row per case: ``start``, ``end``, ``duration_s``, ``events``, ``activities``,
+  ``first_activity``, ``last_activity``, the case attributes, and the internal columns
+  ``_handoffs_resource``, ``_handoffs_department`` and ``_variant_id`` (names that start with
+  ``_`` never clash with a source attribute: those are renamed ``attr__...`` at import);
+* ``_jl_variants`` — one row per variant: ``_variant_id``, its key (activities joined by
+  ``\\x1f``), count of cases, length, mean and median case duration, and its ``rank`` (count
+  descending, then key: the order of :func:`journeylens.variants.variants`);
+* ``_jl_dfg_edges`` / ``_jl_dfg_nodes`` — the directly-follows graph with exact timings,
+  exactly as :func:`journeylens.dfg.discover_dfg` computes it;
+* ``_jl_derived`` — a version stamp: a workspace written by an older journeylens has none, and
+  its analyses simply take the portable path.
+
+:func:`derived_source` tells an analysis whether it was handed the workspace's own ``events``
+table (unfiltered, on DuckDB) and may read these tables instead of computing; any other input
+(a filtered expression, a Spark table, a memtable) takes the portable Ibis expression.  The
+parity tests in ``tests/test_derived.py`` hold the two paths to the same results.
+
+Variants are grouped by an order-sensitive fingerprint of each case's sequence: the sum of
+64-bit hashes of ``(activity, position)`` plus the case's length.  Two different sequences
+would have to collide on a 64-bit sum to be merged (probability about ``v² / 2⁶⁵`` for ``v``
+variants: below 10⁻⁸ for a million variants); the key stored for a variant is rebuilt from one
+of its cases' real events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
+
+from journeylens import schema
+
+__all__ = ["DERIVED_VERSION", "derived_source", "rebuild"]
+
+#: Bump when the derived tables change shape; older stamps make the analyses fall back.
+DERIVED_VERSION = 1
+
+_STEPS = "_jl_steps"
+_CASE_ROWS = "_jl_case_rows"
+_CASE_ACTS = "_jl_case_acts"
+_VREPS = "_jl_vreps"
+EDGES = "_jl_dfg_edges"
+NODES = "_jl_dfg_nodes"
+VARIANTS = "_jl_variants"
+STAMP = "_jl_derived"
+#: Derived tables that live in the workspace file (the ``_jl_steps`` scratch is temporary).
+TABLES = (EDGES, NODES, VARIANTS, STAMP)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _micro_seconds(later: str, earlier: str) -> str:
+    """Seconds between two timestamps, written exactly as Ibis compiles ``cases._seconds``."""
+    return f"CAST(date_diff('microsecond', {earlier}, {later}) AS DOUBLE) / 1000000"
+
+
+def _duration_sql(seconds: str) -> str:
+    return (
+        f"avg({seconds}) AS mean_s, quantile_cont({seconds}, 0.5) AS median_s, "
+        f"quantile_cont({seconds}, 0.9) AS p90_s, min({seconds}) AS min_s, "
+        f"max({seconds}) AS max_s, sum({seconds}) AS total_s"
+    )
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str], int]:
+    """Rebuild ``cases`` and the derived tables from ``events`` (inside the caller's transaction).
+
+    Returns the case attributes (attribute columns constant within every case) and the number
+    of cases whose rows from source ``source_id`` are out of time order (an import check that
+    rides on the same window pass).
+    """
+    columns = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+    attrs = [c for c in columns if c not in schema.CANONICAL]
+    sid = int(source_id)
+    # One window pass: per event, the next activity and the time to it, its position, whether
+    # its resource/department differs from the previous non-null one (a hand-off), and whether
+    # an earlier-positioned row of this source came later in the file (out of time order).
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_STEPS} AS SELECT case_id, activity, timestamp,
+            lead(activity) OVER w AS next_activity,
+            {_micro_seconds("lead(timestamp) OVER w", "timestamp")} AS gap_s,
+            row_number() OVER w AS pos,
+            resource <> lag(resource IGNORE NULLS) OVER w AS res_change,
+            department <> lag(department IGNORE NULLS) OVER w AS dep_change,
+            source_id = {sid} AND max(CASE WHEN source_id = {sid} THEN event_index END)
+                OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > event_index
+                AS out_of_order
+            {"".join(f", {_q(c)}" for c in attrs)}
+        FROM events WINDOW w AS (PARTITION BY case_id ORDER BY timestamp, event_index)"""
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_CASE_ACTS} AS "
+        f"SELECT case_id, activity FROM {_STEPS} GROUP BY ALL"
+    )
+    spans = "".join(
+        f', min({_q(c)}) AS "_lo{k}", max({_q(c)}) AS "_hi{k}"' for k, c in enumerate(attrs)
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_CASE_ROWS} AS SELECT case_id,
+            min(timestamp) AS start, max(timestamp) AS "end", count(*) AS events,
+            arg_min(activity, pos) AS first_activity, arg_max(activity, pos) AS last_activity,
+            count(*) FILTER (WHERE res_change) AS _handoffs_resource,
+            count(*) FILTER (WHERE dep_change) AS _handoffs_department,
+            sum(hash(activity, pos)) AS _fingerprint,
+            count(*) FILTER (WHERE out_of_order) AS _out_of_order{spans}
+        FROM {_STEPS} GROUP BY case_id"""
+    )
+    case_attributes: list[str] = []
+    if attrs:
+        # Constant within a case <=> min = max in every case (nulls ignored, as before).
+        varying = con.execute(
+            "SELECT "
+            + ", ".join(f'count(*) FILTER (WHERE "_lo{k}" <> "_hi{k}")' for k in range(len(attrs)))
+            + f" FROM {_CASE_ROWS}"
+        ).fetchone()
+        case_attributes = [c for c, n in zip(attrs, varying, strict=True) if n == 0]
+    out_of_order = con.execute(
+        f"SELECT count(*) FROM {_CASE_ROWS} WHERE _out_of_order > 0"
+    ).fetchone()[0]
+
+    # Variants: one representative case per fingerprint; its events give the key.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_VREPS} AS SELECT _fingerprint, events,
+            min(case_id) AS rep,
+            CAST(row_number() OVER (ORDER BY _fingerprint, events) AS INTEGER) AS _variant_id
+        FROM {_CASE_ROWS} GROUP BY _fingerprint, events"""
+    )
+    attr_cols = "".join(f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE cases AS SELECT c.case_id, c.start, c."end",
+            {_micro_seconds('c."end"', "c.start")} AS duration_s, c.events, a.activities,
+            c.first_activity, c.last_activity{attr_cols},
+            c._handoffs_resource, c._handoffs_department, v._variant_id
+        FROM {_CASE_ROWS} c
+        JOIN (SELECT case_id, count(*) AS activities FROM {_CASE_ACTS} GROUP BY case_id) a
+            USING (case_id)
+        JOIN {_VREPS} v USING (_fingerprint, events)
+        ORDER BY c.case_id"""
+    )
+    # The per-variant figures of `variants()`, aggregated once here: at query time only the
+    # ranking (top-k, coverage) is left, over one row per variant.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {VARIANTS} AS
+        WITH k AS (SELECT v._variant_id,
+                array_to_string(list_transform(list_sort(list(struct_pack(p := s.pos,
+                    a := s.activity))), x -> x.a), chr(31)) AS key
+            FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep GROUP BY v._variant_id),
+        a AS (SELECT _variant_id, count(*) AS count, max(events) AS length,
+                avg(duration_s) AS mean_duration_s,
+                quantile_cont(duration_s, 0.5) AS median_duration_s
+            FROM cases GROUP BY _variant_id)
+        SELECT _variant_id, key, count, length, mean_duration_s, median_duration_s,
+            row_number() OVER (ORDER BY count DESC, key) AS rank
+        FROM k JOIN a USING (_variant_id) ORDER BY rank"""
+    )
+
+    # The directly-follows graph.  Distinct cases per arc/activity come from the (small)
+    # distinct (case, arc) and (case, activity) sets: cheaper than count(DISTINCT case_id).
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {EDGES} AS
+        WITH t AS (SELECT activity AS source, next_activity AS target, count(*) AS frequency,
+                {_duration_sql("gap_s")}
+            FROM {_STEPS} WHERE next_activity IS NOT NULL GROUP BY ALL),
+        d AS (SELECT source, target, count(*) AS cases FROM (SELECT case_id,
+                activity AS source, next_activity AS target FROM {_STEPS}
+                WHERE next_activity IS NOT NULL GROUP BY ALL) GROUP BY ALL)
+        SELECT source, target, frequency, cases, mean_s, median_s, p90_s, min_s, max_s, total_s
+        FROM t JOIN d USING (source, target)"""
+    )
+    service = _micro_seconds("timestamp", "start_timestamp")
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {NODES} AS
+        WITH t AS (SELECT activity, count(*) AS frequency, {_duration_sql("_s")}
+            FROM (SELECT activity, {service} AS _s FROM events) GROUP BY activity),
+        d AS (SELECT activity, count(*) AS cases FROM {_CASE_ACTS} GROUP BY activity)
+        SELECT activity, frequency, cases, mean_s, median_s, p90_s, min_s, max_s, total_s
+        FROM t JOIN d USING (activity)"""
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {STAMP} AS SELECT {DERIVED_VERSION} AS version")
+    for name in (_STEPS, _CASE_ACTS, _CASE_ROWS, _VREPS):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    return case_attributes, int(out_of_order)
+
+
+def derived_source(events: Any) -> Any | None:
+    """The DuckDB connection whose derived tables describe ``events``, or ``None``.
+
+    Only the workspace's own, unfiltered ``events`` table qualifies (what ``ws.events`` and
+    ``read_events(...).table`` return), on a workspace whose derived tables carry the current
+    :data:`DERIVED_VERSION`.  Anything else — a filter applied, a projection, another backend —
+    returns ``None`` and the caller computes with its portable Ibis expression.
+    """
+    table = getattr(events, "table", events)
+    if not isinstance(table, ir.Table):
+        return None
+    op = table.op()
+    if not isinstance(op, ops.DatabaseTable) or op.name != "events":
+        return None
+    backend = op.source
+    if getattr(backend, "name", None) != "duckdb" or op.namespace.database not in (None, "main"):
+        return None
+    con = backend.con
+    try:
+        stamp = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+            f"AND NOT temporary AND table_name = '{STAMP}'"
+        ).fetchone()[0]
+        if not stamp:
+            return None
+        version = con.execute(f"SELECT max(version) FROM {STAMP}").fetchone()[0]
+    except duckdb.Error:
+        return None
+    return backend if version == DERIVED_VERSION else None

@@ -1,0 +1,824 @@
+"""Key driver analysis and what-if: which journey features move a score or an outcome, and how much.
+
+:func:`key_drivers` takes a table with one row per unit (journey instance) and an outcome
+column (a CSAT/NPS score, or a boolean such as churn):
+
+* ``method="relative_weights"`` (continuous outcomes): Johnson's relative weights — each
+  feature's share of the explained variance (R²), robust to correlated features;
+* ``method="shap"`` (continuous or binary): gradient boosting (LightGBM) explained by SHAP
+  values — each feature's share of the mean absolute SHAP value, non-linear effects included;
+
+both with bootstrap intervals and a stability check (how well the ranking of each bootstrap
+agrees with the full-sample ranking), and with the **effect in the outcome's units** from a
+multiple regression on the same features: points per unit of the feature for a score
+("each extra handoff: −0.4 CSAT points"), percentage points (and log-odds) for a binary
+outcome.  Durations (``*_s`` columns) are expressed in days.  Constant features and features
+that are an exact linear combination of others are dropped with a note; strongly correlated
+pairs (|r| ≥ 0.7) are flagged, since their shares and effects trade off against each other.
+
+:func:`what_if` answers "if the wait at the scheduling handoff were halved" or "if the promise
+were met for 90%" with the predicted change of the outcome and a bootstrap interval: an
+association-based estimate from the regression, not a causal effect.
+
+:func:`journey_drivers` and :func:`journey_what_if` build the table from a workspace's journey
+instances joined to its survey responses and outcomes (:func:`journeylens.voice.voice_table`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from journeylens.errors import InputError
+from journeylens.split import _plain, candidate_features, feature_unit
+
+if TYPE_CHECKING:
+    from journeylens.workspace import Workspace
+
+__all__ = [
+    "Drivers",
+    "WhatIf",
+    "journey_drivers",
+    "journey_features",
+    "journey_what_if",
+    "key_drivers",
+    "relative_weights",
+    "what_if",
+]
+
+Method = Literal["relative_weights", "shap"]
+_Z = 1.959963984540054
+CORRELATED = 0.7
+
+
+def _single_threaded(fn):
+    """Run with one BLAS thread: the matrices are small, and a threaded BLAS on a busy
+    machine spends ~50x longer coordinating threads than computing (measured on 2 cores)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- design matrix
+
+
+@dataclass
+class _Design:
+    X: pd.DataFrame  # numeric columns (dummies for categories), durations in days
+    y: np.ndarray
+    binary: bool
+    groups: dict[str, list[str]]  # feature → its columns in X
+    labels: dict[str, str]  # column → readable label ("field_team = Team Falcon")
+    reference: dict[str, str]  # categorical feature → reference level
+    notes: list[str]
+    correlated: list[tuple[str, str, float]]
+    rows_dropped: int
+
+
+def _design(
+    df: pd.DataFrame, outcome: str, features: Sequence[str] | None, max_levels: int = 30
+) -> _Design:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    if outcome not in df:
+        raise InputError(f"no outcome column {outcome!r}; columns: {', '.join(map(str, df))}")
+    feats = list(features) if features is not None else candidate_features(df)
+    feats = [f for f in feats if f != outcome]
+    unknown = [f for f in feats if f not in df]
+    if unknown:
+        raise InputError(f"unknown feature(s) {unknown}; columns: {', '.join(map(str, df))}")
+    keep = df[outcome].notna()
+    data = df[keep].reset_index(drop=True)
+    raw = data[outcome]
+    values = set(raw.unique())
+    if len(values) < 2:
+        raise InputError(
+            f"outcome {outcome!r} has a single value ({next(iter(values), None)!r}) in the "
+            f"{len(data)} rows that have one: there is nothing to explain"
+        )
+    binary = pd.api.types.is_bool_dtype(raw) or values <= {0, 1}
+    if not binary and not pd.api.types.is_numeric_dtype(raw):
+        raise InputError(f"outcome {outcome!r} must be numeric or boolean, got {raw.dtype}")
+    y = raw.astype(float).to_numpy()
+    if len(y) < 20:
+        raise InputError(f"only {len(y)} rows have {outcome!r}; key drivers need at least 20")
+    cols: dict[str, np.ndarray] = {}
+    groups: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
+    reference: dict[str, str] = {}
+    notes: list[str] = []
+    for f in feats:
+        s = data[f]
+        if pd.api.types.is_bool_dtype(s) or (
+            pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        ):
+            x = s.astype(float).to_numpy() / feature_unit(f)[0]
+            if np.isnan(x).any():
+                share = np.isnan(x).mean()
+                if share == 1:
+                    notes.append(f"{f}: no values; left out")
+                    continue
+                miss = np.isnan(x)
+                x = np.where(miss, np.nanmedian(x), x)
+                notes.append(
+                    f"{f}: {share:.0%} missing, filled with the median; a '{f} missing' flag "
+                    "carries the difference (counted in the feature's share)"
+                )
+                cols[f], groups[f], labels[f] = x, [f, f"{f} missing"], f
+                cols[f"{f} missing"], labels[f"{f} missing"] = miss.astype(float), f"{f} missing"
+                continue
+            cols[f], groups[f], labels[f] = x, [f], f
+            continue
+        s = s.astype(object).where(s.notna(), "(missing)").astype(str)
+        counts = s.value_counts()
+        if len(counts) > max_levels:
+            notes.append(f"{f}: {len(counts)} values, more than {max_levels}; left out")
+            continue
+        ref = str(counts.index[0])
+        reference[f] = ref
+        groups[f] = []
+        for level in counts.index[1:]:
+            name = f"{f}={level}"
+            cols[name] = (s == level).to_numpy(dtype=float)
+            groups[f].append(name)
+            labels[name] = f"{f} = {level}"
+    X = pd.DataFrame(cols)
+    # Constant columns explain nothing; exact linear combinations make the model singular.
+    kept: list[str] = []
+    for c in list(X.columns):
+        if np.ptp(X[c].to_numpy()) == 0:
+            notes.append(f"{labels[c]}: constant; left out")
+            continue
+        trial = X[[*kept, c]].to_numpy()
+        z = (trial - trial.mean(0)) / trial.std(0)
+        if np.linalg.matrix_rank(z, tol=1e-8 * len(z)) < len(kept) + 1:
+            corr = [(k, abs(np.corrcoef(X[k], X[c])[0, 1])) for k in kept]
+            twin = max(corr, key=lambda t: t[1]) if corr else None
+            why = (
+                f"a copy of {labels[twin[0]]}"
+                if twin and twin[1] > 0.9999
+                else "a linear combination of other features"
+            )
+            notes.append(f"{labels[c]}: {why}; left out")
+            continue
+        kept.append(c)
+    X = X[kept]
+    groups = {f: [c for c in cs if c in kept] for f, cs in groups.items()}
+    groups = {f: cs for f, cs in groups.items() if cs}
+    if not groups:
+        raise InputError("no usable feature left (all constant, empty or collinear)")
+    correlated = []
+    single = {f: cs[0] for f, cs in groups.items() if len(cs) == 1}
+    names = list(single)
+    if len(names) > 1:
+        r = np.corrcoef(X[[single[n] for n in names]].to_numpy(), rowvar=False)
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                if abs(r[i, j]) >= CORRELATED:
+                    correlated.append((names[i], names[j], float(r[i, j])))
+    return _Design(
+        X, y, bool(binary), groups, labels, reference, notes, correlated, int((~keep).sum())
+    )
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _rw_raw(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Johnson's relative weights of each column of X, and the R² they add up to."""
+    R = np.corrcoef(np.column_stack([X, y]), rowvar=False)
+    rxx, rxy = R[:-1, :-1], R[:-1, -1]
+    vals, vecs = np.linalg.eigh(rxx)
+    vals = np.clip(vals, 0, None)
+    lam = vecs @ np.diag(np.sqrt(vals)) @ vecs.T
+    beta = np.linalg.pinv(lam) @ rxy
+    raw = (lam**2) @ (beta**2)
+    return raw, float(raw.sum())
+
+
+def _ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Coefficients (intercept first), their standard errors and R²."""
+    A = np.column_stack([np.ones(len(X)), X])
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    resid = y - A @ coef
+    dof = max(len(y) - A.shape[1], 1)
+    cov = (resid @ resid / dof) * np.linalg.pinv(A.T @ A)
+    r2 = 1 - (resid @ resid) / max(((y - y.mean()) ** 2).sum(), 1e-12)
+    return coef, np.sqrt(np.clip(np.diag(cov), 0, None)), float(r2)
+
+
+def _logit(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression by Newton's method: coefficients (intercept first) and SEs."""
+    A = np.column_stack([np.ones(len(X)), X])
+    b = np.zeros(A.shape[1])
+    b[0] = math.log(max(y.mean(), 1e-6) / max(1 - y.mean(), 1e-6))
+    pen = ridge * np.eye(A.shape[1])
+    pen[0, 0] = 0
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(A @ b, -30, 30)))
+        H = A.T @ (A * (p * (1 - p))[:, None]) + pen
+        step = np.linalg.solve(H, A.T @ (y - p) - pen @ b)
+        b += step
+        if np.abs(step).max() < 1e-6:
+            break
+    p = 1 / (1 + np.exp(-np.clip(A @ b, -30, 30)))
+    H = A.T @ (A * (p * (1 - p))[:, None]) + pen
+    return b, np.sqrt(np.clip(np.diag(np.linalg.pinv(H)), 0, None))
+
+
+def _shap_importance(X: pd.DataFrame, y: np.ndarray, binary: bool, seed: int, max_rows: int):
+    import lightgbm as lgb
+    import shap
+
+    params = dict(
+        n_estimators=150,
+        learning_rate=0.05,
+        num_leaves=15,
+        min_child_samples=20,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.9,
+        random_state=seed,
+        n_jobs=1,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
+    model = (lgb.LGBMClassifier if binary else lgb.LGBMRegressor)(**params)
+    model.fit(X, y.astype(int) if binary else y)
+    rows = X if len(X) <= max_rows else X.sample(max_rows, random_state=seed)
+    with warnings.catch_warnings():
+        # shap announces a change of its output format for binary LightGBM models; handled below.
+        warnings.filterwarnings("ignore", "LightGBM binary classifier", UserWarning)
+        values = shap.TreeExplainer(model).shap_values(rows)
+    if isinstance(values, list):  # older shap: one array per class
+        values = values[-1]
+    values = np.asarray(values)
+    if values.ndim == 3:
+        values = values[:, :, -1]
+    return model, pd.DataFrame(values, columns=X.columns, index=rows.index)
+
+
+def _group_matrix(d: _Design) -> np.ndarray:
+    """Columns × features 0/1 matrix: sums a category's dummy columns into its feature."""
+    cols = list(d.X.columns)
+    G = np.zeros((len(cols), len(d.groups)))
+    for j, cs in enumerate(d.groups.values()):
+        for c in cs:
+            G[cols.index(c), j] = 1.0
+    return G
+
+
+def _importance(d: _Design, method: Method, idx: np.ndarray, seed: int, max_rows: int):
+    X, y = d.X.to_numpy()[idx], d.y[idx]
+    G = _group_matrix(d)
+    if method == "relative_weights":
+        raw, r2 = _rw_raw(X, y)
+        return pd.Series(raw @ G, index=list(d.groups)), r2
+    frame = pd.DataFrame(X, columns=d.X.columns)
+    _model, sv = _shap_importance(frame, y, d.binary, seed, max_rows)
+    return pd.Series(np.abs(sv.to_numpy() @ G).mean(axis=0), index=list(d.groups)), math.nan
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Drivers:
+    """Result of :func:`key_drivers`.
+
+    ``table`` has one row per feature, most important first: ``feature``, ``share`` (of the
+    explained variance for relative weights, of the mean absolute SHAP value for SHAP) with
+    ``share_low``/``share_high`` (bootstrap 95%), ``rank`` with ``rank_low``/``rank_high``,
+    ``effect`` (outcome units per unit of the feature: points, or percentage points for a
+    binary outcome; a day for durations; for a category, its level furthest from the
+    reference) with ``effect_low``/``effect_high``, ``log_odds`` (binary outcomes), ``unit``,
+    ``detail``, ``correlated_with`` and ``finding``.
+    """
+
+    outcome: str
+    method: str
+    kind: str  # "continuous" or "binary"
+    n: int
+    r2: float | None
+    table: pd.DataFrame
+    stability: float | None
+    n_boot: int
+    notes: list[str] = field(default_factory=list)
+    correlated: list[tuple[str, str, float]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def sentences(self, limit: int = 5) -> list[str]:
+        return list(self.table["finding"].head(limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = self.table.astype(object).where(self.table.notna(), None)
+        return {
+            "outcome": self.outcome,
+            "method": self.method,
+            "kind": self.kind,
+            "n": self.n,
+            "r2": _plain(self.r2),
+            "stability": _plain(self.stability),
+            "n_boot": self.n_boot,
+            "drivers": [{k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
+            "notes": self.notes,
+            "correlated": [list(c) for c in self.correlated],
+            "warnings": self.warnings,
+        }
+
+    def __repr__(self) -> str:
+        head = f"<Drivers of {self.outcome} ({self.method}, n={self.n})>"
+        return "\n".join([head, *self.sentences()])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences())
+        return f"<ul>{items}</ul>" + self.table.head(20).to_html(index=False)
+
+
+def relative_weights(df: pd.DataFrame, outcome: str, **options: Any) -> Drivers:
+    """Johnson's relative weights; shorthand for ``key_drivers(..., method="relative_weights")``."""
+    return key_drivers(df, outcome, method="relative_weights", **options)
+
+
+@_single_threaded
+def key_drivers(
+    df: pd.DataFrame,
+    outcome: str,
+    *,
+    features: Sequence[str] | None = None,
+    method: Method | None = None,
+    n_boot: int | None = None,
+    seed: int = 0,
+    max_rows: int = 2000,
+    max_levels: int = 30,
+) -> Drivers:
+    """Which features drive ``outcome``, by how much, and how sure we are.
+
+    Parameters
+    ----------
+    df
+        One row per unit; rows without an outcome are left out.
+    outcome
+        A numeric score (continuous) or a boolean / 0-1 column (binary, e.g. churn).
+    features
+        Columns to use (default: every number, flag and category with at most ``max_levels``
+        values, identifiers and times excluded).  Missing numbers are filled with the median,
+        missing categories form their own level.
+    method
+        ``"relative_weights"`` (default for continuous outcomes) or ``"shap"`` (gradient
+        boosting + SHAP; the default, and the only choice, for binary outcomes).
+    n_boot
+        Bootstrap rounds for the share intervals and the stability check (default 200 for
+        relative weights, 10 for SHAP, which refits a model per round).
+    seed
+        Fixes the bootstrap and the model: results are deterministic.
+    max_rows
+        SHAP values are computed on at most this many rows (a sample) per fit.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = 1500
+    >>> df = pd.DataFrame({"handoffs": rng.poisson(3, n), "wait_s": rng.exponential(3 * 86400, n),
+    ...                    "region": rng.choice(["N", "S", "E"], n)})
+    >>> df["csat"] = 9 - 0.8 * df.handoffs - 0.3 * df.wait_s / 86400 + rng.normal(0, 1, n)
+    >>> d = key_drivers(df, "csat")
+    >>> d.table.feature.tolist()
+    ['handoffs', 'wait_s', 'region']
+    >>> round(float(d.table.effect.iloc[0]), 1), round(float(d.table.effect.iloc[1]), 1)
+    (-0.8, -0.3)
+    """
+    d = _design(df, outcome, features, max_levels)
+    if method is None:
+        method = "shap" if d.binary else "relative_weights"
+    if method not in ("relative_weights", "shap"):
+        raise InputError(f"method must be 'relative_weights' or 'shap', got {method!r}")
+    if method == "relative_weights" and d.binary:
+        raise InputError(
+            f"{outcome!r} is binary: relative weights explain a continuous outcome; "
+            "use method='shap' (gradient boosting) for a binary outcome such as churn"
+        )
+    if n_boot is None:
+        n_boot = 200 if method == "relative_weights" else 10
+    n = len(d.y)
+    notices: list[str] = []
+    if n < 100:
+        notices.append(f"only {n} rows: driver shares and effects are rough")
+    imp, r2 = _importance(d, method, np.arange(n), seed, max_rows)
+    rng = np.random.default_rng(seed)
+    boots = []
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        if len(np.unique(d.y[idx])) < 2:
+            continue
+        # Bootstrap rounds explain a smaller sample: the shares settle well before 500 rows.
+        bi, _ = _importance(d, method, idx, seed + b + 1, min(max_rows, 500))
+        boots.append(bi.reindex(imp.index).fillna(0.0))
+    total = imp.sum()
+    share = imp / total if total > 0 else imp * 0
+    B = pd.DataFrame(boots) if boots else pd.DataFrame(columns=imp.index)
+    B_share = B.div(B.sum(axis=1).replace(0, np.nan), axis=0)
+    ranks_full = share.rank(ascending=False, method="first")
+    B_rank = B_share.rank(axis=1, ascending=False, method="first")
+    stability = None
+    if len(B_share) and len(share) > 1:
+        rhos = [sps.spearmanr(share.to_numpy(), row.to_numpy())[0] for _, row in B_share.iterrows()]
+        stability = float(np.nanmean(rhos))
+        if stability < 0.8:
+            notices.append(
+                f"ranking unstable across bootstraps (mean rank correlation {stability:.2f}): "
+                "read the top drivers as a group, not an order"
+            )
+    r2_model = r2 if method == "relative_weights" else _holdout_fit(d, seed)
+    effects = _effects(d)
+    rows = []
+    for f in share.sort_values(ascending=False).index:
+        e = effects[f]
+        partners = [
+            f"{b if a == f else a} (r = {r:+.2f})" for a, b, r in d.correlated if f in (a, b)
+        ]
+        rows.append(
+            {
+                "feature": f,
+                "share": float(share[f]),
+                "share_low": float(B_share[f].quantile(0.025)) if len(B_share) else math.nan,
+                "share_high": float(B_share[f].quantile(0.975)) if len(B_share) else math.nan,
+                "rank": int(ranks_full[f]),
+                "rank_low": int(B_rank[f].quantile(0.025)) if len(B_rank) else None,
+                "rank_high": int(B_rank[f].quantile(0.975)) if len(B_rank) else None,
+                **e,
+                "correlated_with": ", ".join(partners) or None,
+            }
+        )
+    table = pd.DataFrame(rows)
+    kind = "binary" if d.binary else "continuous"
+    table["finding"] = [_finding(r, outcome, method, kind, r2_model) for r in rows]
+    return Drivers(
+        outcome=outcome,
+        method=method,
+        kind=kind,
+        n=n,
+        r2=r2_model,
+        table=table,
+        stability=stability,
+        n_boot=len(boots),
+        notes=d.notes
+        + ([f"{d.rows_dropped} rows without {outcome} left out"] if d.rows_dropped else []),
+        correlated=d.correlated,
+        warnings=notices,
+    )
+
+
+def _holdout_fit(d: _Design, seed: int) -> float | None:
+    """Out-of-sample fit of the boosting model: R² (continuous) or AUC (binary), 25% held out."""
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(d.y)) < 0.25
+    if test.sum() < 10 or len(np.unique(d.y[~test])) < 2 or len(np.unique(d.y[test])) < 2:
+        return None
+    model, _ = _shap_importance(d.X[~test], d.y[~test], d.binary, seed, 1)
+    if d.binary:
+        from sklearn.metrics import roc_auc_score
+
+        return float(roc_auc_score(d.y[test], model.predict_proba(d.X[test])[:, 1]))
+    pred = model.predict(d.X[test])
+    yt = d.y[test]
+    return float(1 - ((yt - pred) ** 2).sum() / ((yt - yt.mean()) ** 2).sum())
+
+
+def _effects(d: _Design) -> dict[str, dict[str, Any]]:
+    X = d.X.to_numpy()
+    coef, se, _r2 = _ols(X, d.y)
+    lcoef, lse = _logit(X, d.y) if d.binary else (None, None)
+    scale = 100.0 if d.binary else 1.0
+    out: dict[str, dict[str, Any]] = {}
+    cols = list(d.X.columns)
+    for f, cs in d.groups.items():
+        if f in d.reference:  # a category: its level furthest from the reference
+            i = max((cols.index(c) for c in cs), key=lambda k: abs(coef[k + 1]))
+        else:  # a number (with its missing flag second) or a flag
+            i = cols.index(cs[0])
+        c = cols[i]
+        unit = feature_unit(f)[1] if c == f else ""
+        detail = None
+        if f in d.reference:
+            detail = f"{d.labels[c]} vs {f} = {d.reference[f]}"
+        elif pd.api.types.is_bool_dtype(d.X[c]) or set(np.unique(X[:, i])) <= {0.0, 1.0}:
+            detail = f"{f} true vs false"
+        out[f] = {
+            "effect": scale * coef[i + 1],
+            "effect_low": scale * (coef[i + 1] - _Z * se[i + 1]),
+            "effect_high": scale * (coef[i + 1] + _Z * se[i + 1]),
+            "log_odds": float(lcoef[i + 1]) if lcoef is not None else math.nan,
+            "log_odds_low": float(lcoef[i + 1] - _Z * lse[i + 1])
+            if lcoef is not None
+            else math.nan,
+            "log_odds_high": float(lcoef[i + 1] + _Z * lse[i + 1])
+            if lcoef is not None
+            else math.nan,
+            "unit": unit or None,
+            "detail": detail,
+        }
+    return out
+
+
+def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2) -> str:
+    what = "of the explained variance" if method == "relative_weights" else "of the model's impact"
+    head = f"{r['feature']}: {r['share']:.0%} {what}"
+    pts = "percentage points of" if kind == "binary" else "points of"
+    eff = f"{r['effect']:+.2f} {pts} {outcome} (95% CI {r['effect_low']:+.2f} to {r['effect_high']:+.2f})"
+    if r["detail"]:
+        return f"{head}; {r['detail']}: {eff}"
+    per = f"each extra {'day of ' if r['unit'] == 'days' else ''}{r['feature']}"
+    return f"{head}; {per}: {eff}"
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+@dataclass
+class WhatIf:
+    """Result of :func:`what_if`: the outcome now and under the change, with an interval."""
+
+    outcome: str
+    feature: str
+    change: str
+    current: float
+    predicted: float
+    difference: float
+    difference_low: float
+    difference_high: float
+    kind: str
+    n: int
+    n_boot: int
+    label: str = "association-based estimate (regression on observed journeys), not a causal effect"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: _plain(v) for k, v in self.__dict__.items()}
+
+    def sentence(self) -> str:
+        unit = " percentage points" if self.kind == "binary" else " points"
+        k = 100.0 if self.kind == "binary" else 1.0
+        fmt = (lambda v: f"{100 * v:.1f}%") if self.kind == "binary" else (lambda v: f"{v:.2f}")
+        return (
+            f"if {self.change}: {self.outcome} {fmt(self.current)} → {fmt(self.predicted)} "
+            f"({k * self.difference:+.2f}{unit}, 95% CI {k * self.difference_low:+.2f} to "
+            f"{k * self.difference_high:+.2f}); {self.label}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<WhatIf {self.sentence()}>"
+
+
+@_single_threaded
+def what_if(
+    df: pd.DataFrame,
+    outcome: str,
+    feature: str,
+    *,
+    scale: float | None = None,
+    set_to: float | bool | None = None,
+    rate: float | None = None,
+    features: Sequence[str] | None = None,
+    n_boot: int = 100,
+    seed: int = 0,
+) -> WhatIf:
+    """Predicted change of ``outcome`` if ``feature`` changed, with a bootstrap interval.
+
+    Give exactly one change: ``scale`` multiplies a numeric feature (0.5 halves a wait);
+    ``set_to`` sets it for every unit; ``rate`` sets the share of true values of a flag (e.g.
+    ``promise_met`` met for 90%: ``rate=0.9``; the units that flip are weighted evenly).  The
+    model is a linear regression (continuous outcome) or a logistic regression (binary) on the
+    same features as :func:`key_drivers`: an association-based estimate, not a causal effect.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"wait_s": rng.exponential(4 * 86400, 2000)})
+    >>> df["csat"] = 8 - 0.5 * df.wait_s / 86400 + rng.normal(0, 1, 2000)
+    >>> w = what_if(df, "csat", "wait_s", scale=0.5)
+    >>> round(w.difference, 1)
+    1.0
+    """
+    if sum(v is not None for v in (scale, set_to, rate)) != 1:
+        raise InputError("give exactly one change: scale=..., set_to=... or rate=...")
+    feats = list(features) if features is not None else None
+    if feats is not None and feature not in feats:
+        feats.append(feature)
+    d = _design(df, outcome, feats)
+    if feature not in d.groups or feature in d.reference or d.groups[feature][0] != feature:
+        raise InputError(
+            f"what-if needs a numeric or boolean feature used by the model; {feature!r} is "
+            f"{'not usable' if feature not in d.groups else 'a category'}; "
+            f"features: {', '.join(c for c in d.X.columns if '=' not in c)}"
+        )
+    j = list(d.X.columns).index(feature)
+    X = d.X.to_numpy()
+    # A missing value (filled for the model) is not changed by the what-if.
+    has = (
+        d.X[f"{feature} missing"].to_numpy() == 0
+        if f"{feature} missing" in d.X
+        else np.ones(len(X), dtype=bool)
+    )
+    x = X[:, j]
+    binary_feature = set(np.unique(x)) <= {0.0, 1.0}
+    if rate is not None and not (binary_feature and 0 <= rate <= 1):
+        raise InputError(f"rate= needs a true/false feature and a share in 0..1; {feature!r}")
+    div = feature_unit(feature)[0]
+    if scale is not None:
+        change = f"{feature} were {'scaled' if scale not in (0.5, 2) else ('halved' if scale == 0.5 else 'doubled')}"
+        if scale not in (0.5, 2):
+            change += f" by {scale:g}"
+    elif set_to is not None:
+        change = f"{feature} were {set_to}" if div == 1 else f"{feature} were {set_to} days"
+    else:
+        change = f"{feature} were true for {rate:.0%} (now {x.mean():.0%})"
+
+    def predict_change(Xs: np.ndarray, ys: np.ndarray, hs: np.ndarray) -> tuple[float, float]:
+        if d.binary:
+            b, _ = _logit(Xs, ys)
+        else:
+            b, _, _ = _ols(Xs, ys)
+
+        def mean_pred(M: np.ndarray) -> float:
+            lin = b[0] + M @ b[1:]
+            return float(
+                (1 / (1 + np.exp(-np.clip(lin, -30, 30)))).mean() if d.binary else lin.mean()
+            )
+
+        now = mean_pred(Xs)
+        if rate is None:
+            M = Xs.copy()
+            target = Xs[:, j] * scale if scale is not None else float(set_to) / div
+            M[:, j] = np.where(hs, target, Xs[:, j])
+            return now, mean_pred(M)
+        p = Xs[:, j].mean()
+        M1, M0 = Xs.copy(), Xs.copy()
+        M1[:, j], M0[:, j] = 1.0, 0.0
+        if rate >= p:
+            f = (rate - p) / (1 - p) if p < 1 else 0.0
+            flip = Xs[:, j] == 0
+            alt = np.where(flip, f, 1.0)  # probability each unit is true after the change
+        else:
+            f = (p - rate) / p
+            alt = np.where(Xs[:, j] == 1, 1 - f, 0.0)
+        lin1, lin0 = b[0] + M1 @ b[1:], b[0] + M0 @ b[1:]
+        if d.binary:
+            p1, p0 = 1 / (1 + np.exp(-lin1)), 1 / (1 + np.exp(-lin0))
+        else:
+            p1, p0 = lin1, lin0
+        return now, float((alt * p1 + (1 - alt) * p0).mean())
+
+    now, new = predict_change(X, d.y, has)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(d.y), len(d.y))
+        if d.binary and len(np.unique(d.y[idx])) < 2:
+            continue
+        a, b = predict_change(X[idx], d.y[idx], has[idx])
+        diffs.append(b - a)
+    lo, hi = np.quantile(diffs, [0.025, 0.975]) if diffs else (math.nan, math.nan)
+    return WhatIf(
+        outcome=outcome,
+        feature=feature,
+        change=change,
+        current=float(d.y.mean()),
+        predicted=float(d.y.mean() + new - now),
+        difference=new - now,
+        difference_low=float(lo),
+        difference_high=float(hi),
+        kind="binary" if d.binary else "continuous",
+        n=len(d.y),
+        n_boot=len(diffs),
+    )
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+_NOT_DEFAULT = {
+    "duration_s",  # the sum of the stage times
+    "promise_s",  # the promise's own measure; promise_met is the feature
+    "processing_s",
+    "wait_in_lane_s",
+    "rework_s",  # with wait_handoff_s these four sum to duration_s as well
+    "n_events",
+    "n_touchpoints",
+    "n_repeat_contacts",  # n_contacts counts them too
+    "rework_events",
+    "completed",
+    "cancelled",
+}
+
+
+def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> list[str]:
+    """The default driver features of a journey-instance table.
+
+    Promise met, handoffs, customer contacts, rework, the wait at handoffs, the time in each
+    stage and every named measure (e.g. a service gap), the starting channel and the case
+    attributes — not the totals that are sums of these (end-to-end time, processing, ...).
+    """
+    return [
+        c
+        for c in candidate_features(table, exclude=[*exclude, *_NOT_DEFAULT])
+        if c not in _NOT_DEFAULT
+    ]
+
+
+def _journey_table(ws, journey, target, filters):
+    from journeylens.voice import outcomes_frame, responses_frame, voice_table
+
+    resp = responses_frame(ws)
+    surveys = sorted(resp["survey"].dropna().unique())
+    outs = sorted(outcomes_frame(ws)["outcome"].dropna().unique())
+    if target not in surveys and target not in outs:
+        raise InputError(
+            f"{target!r} is neither a survey nor an outcome of the workspace; surveys: "
+            f"{', '.join(surveys) or 'none'}; outcomes: {', '.join(outs) or 'none'}"
+        )
+    table = voice_table(
+        ws,
+        journey,
+        surveys=[target] if target in surveys else [],
+        outcomes=[target] if target in outs else [],
+        filters=filters,
+    )
+    return table
+
+
+def journey_drivers(
+    ws: Workspace,
+    journey: str,
+    target: str,
+    *,
+    features: Sequence[str] | None = None,
+    method: Method | None = None,
+    n_boot: int | None = None,
+    seed: int = 0,
+    filters: Any = None,
+) -> Drivers:
+    """Key drivers of a survey score or an outcome over a workspace journey's instances.
+
+    ``target`` names a survey (e.g. ``"csat_install"``; instances with a response) or an
+    outcome (e.g. ``"churn"``; every instance).  Features default to :func:`journey_features`.
+
+    Examples
+    --------
+    >>> d = journey_drivers(ws, "new_connection", "csat_install")  # doctest: +SKIP
+    >>> d.sentences(3)  # doctest: +SKIP
+    """
+    table = _journey_table(ws, journey, target, filters)
+    feats = list(features) if features is not None else journey_features(table, exclude=[target])
+    return key_drivers(table, target, features=feats, method=method, n_boot=n_boot, seed=seed)
+
+
+def journey_what_if(
+    ws: Workspace,
+    journey: str,
+    target: str,
+    feature: str,
+    *,
+    scale: float | None = None,
+    set_to: float | bool | None = None,
+    rate: float | None = None,
+    features: Sequence[str] | None = None,
+    n_boot: int = 100,
+    seed: int = 0,
+    filters: Any = None,
+) -> WhatIf:
+    """:func:`what_if` on a workspace journey (see :func:`journey_drivers` for the table).
+
+    Examples
+    --------
+    >>> journey_what_if(ws, "new_connection", "nps_journey", "n_contacts", scale=0.5)  # doctest: +SKIP
+    """
+    table = _journey_table(ws, journey, target, filters)
+    feats = list(features) if features is not None else journey_features(table, exclude=[target])
+    return what_if(
+        table,
+        target,
+        feature,
+        scale=scale,
+        set_to=set_to,
+        rate=rate,
+        features=feats,
+        n_boot=n_boot,
+        seed=seed,
+    )
