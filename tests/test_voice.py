@@ -272,3 +272,21 @@ def test_root_causes_of_low_scores_and_slow_journeys(demo):
     assert not tested & {"region", "customer_segment", "preferred_contact_time"}
     with pytest.raises(InputError, match="neither a survey, an outcome"):
         journey_root_causes(ws, "new_connection", "sentiment")
+
+
+def test_root_causes_find_a_planted_team_among_low_scores():
+    rng = np.random.default_rng(3)
+    n = 3000
+    df = pd.DataFrame(
+        {"team": rng.choice(list("ABCDEF"), n), "region": rng.choice(list("NSEW"), n)}
+    )
+    low = rng.random(n) < np.where(df.team == "A", 0.5, 0.2)
+    df["csat"] = np.where(low, rng.choice([1, 2, 3], n), rng.choice([7, 8, 9], n)).astype(float)
+    df.loc[::4, "csat"] = np.nan  # non-respondents are left out, not counted as happy
+    from journeylens.voice import root_causes
+
+    res = root_causes(df, "csat", low=4)
+    top = res.findings.iloc[0]
+    assert top["condition"] == "team = A" and res.units == df["csat"].notna().sum()
+    assert top["lift_low"] < top["lift"] < top["lift_high"] and top["lift"] > 1.8
+    assert not res.findings["condition"].str.contains("region").any()
