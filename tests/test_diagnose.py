@@ -36,7 +36,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_diagnosis(demo):
     ws, _ = demo
-    return diagnose(ws)
+    return diagnose(ws, voice=False)  # the voice model is tested through the report
 
 
 @pytest.fixture(scope="session")
