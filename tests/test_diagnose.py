@@ -178,7 +178,7 @@ def test_bottlenecks_reject_bad_options(demo):
     ws, _ = demo
     with pytest.raises(InputError, match="top"):
         bottlenecks(ws.events, top=0)
-    with pytest.raises(ValueError, match="period"):
+    with pytest.raises(InputError, match="period"):
         bottlenecks(ws.events, period="year")
 
 
