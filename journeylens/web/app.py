@@ -156,13 +156,19 @@ def map_cases(request: Request) -> Response:
     query = _query(request)
     selection, label = views.selection_filter(data.vocabulary(), request.query_params)
     key = ("cases", query, repr(selection))
-    result = data.cached(key, lambda ws: views.case_list(ws, query, selection))
+    shown = _panel_attributes(data)
+    result = data.cached(key, lambda ws: views.case_list(ws, query, selection, attributes=shown))
     target = None
     if request.query_params.get("activity"):
         target = ("activity", request.query_params["activity"])
     elif request.query_params.get("source"):
         target = ("edge", f"{request.query_params['source']} → {request.query_params['target']}")
     return render(request, "_cases.html", result=result, label=label, target=target)
+
+
+def _panel_attributes(data: WorkspaceData) -> list[str]:
+    """The case attributes worth a column beside the map: menu-like ones (not ids), two."""
+    return list(data.vocabulary().values)[:2]
 
 
 @page
@@ -186,8 +192,10 @@ def variant_cases(request: Request) -> Response:
     except (ValueError, IndexError):
         raise InputError(f"variant rank must be between 1 and {len(table)}") from None
     selection = Variant([row["activities"]])
+    shown = _panel_attributes(data)
     result = data.cached(
-        ("cases", query, f"variant{rank}"), lambda ws: views.case_list(ws, query, selection)
+        ("cases", query, f"variant{rank}"),
+        lambda ws: views.case_list(ws, query, selection, attributes=shown),
     )
     return render(request, "_cases.html", result=result, label=f"cases of variant {rank}",
                   target=None)  # fmt: skip
