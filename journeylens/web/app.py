@@ -320,6 +320,33 @@ def _save_comment(request: Request, session: Any, form: dict[str, Any]) -> Respo
                   target=target, journey=journey)  # fmt: skip
 
 
+@page
+async def segment_post(request: Request) -> Response:
+    session = request.state.session
+    if not session.allows("analyst"):
+        return _forbidden(request, "analyst")
+    form = await _form(request)
+    return await run_in_threadpool(_save_segment, request, form)
+
+
+def _save_segment(request: Request, form: dict[str, Any]) -> Response:
+    import re
+
+    data = _data(request)
+    name = str(form.get("segment_name", "")).strip()
+    if not re.fullmatch(r"[\w .-]{1,60}", name):
+        raise InputError("a segment name has 1-60 letters, digits, spaces, '.', '_' or '-'")
+    query = views.Query.parse({k: str(v) for k, v in form.items()}, data.vocabulary())
+    filters = query.filters(data.cached("segments", lambda ws: ws.config.get("segments") or {}))
+    if filters is None:
+        raise InputError("choose a segment, an attribute value or dates first: nothing to save")
+    data.save_segment(name, filters)
+    return HTMLResponse(
+        f'<p class="note" role="status">Saved segment “{Markup.escape(name)}”; it is in the '
+        "Segment menu after a reload, and in <code>journeylens --segment</code>.</p>"
+    )
+
+
 async def _form(request: Request) -> dict[str, Any]:
     async with request.form(max_files=0, max_fields=20) as form:
         return dict(form)
@@ -480,6 +507,7 @@ def create_app(
         Route("/quality", quality_page),
         Route("/comments", comments_list, methods=["GET"]),
         Route("/comments", comments_post, methods=["POST"]),
+        Route("/segments", segment_post, methods=["POST"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Mount("/api", routes=api.routes()),

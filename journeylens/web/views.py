@@ -94,7 +94,8 @@ class Query:
         if value and not attribute:
             raise InputError("parameter 'value' needs 'attr' (the case attribute it filters)")
         query = cls(segment, attribute, value if attribute else None, text("from"), text("to"))
-        query.filters({})  # dates are checked now, where the error belongs
+        if query.time_from or query.time_to:  # dates are checked now, where the error belongs
+            parse_filter_options(time_from=query.time_from, time_to=query.time_to)
         return query
 
     def filters(self, segments: Mapping[str, Any]) -> Filter | None:
