@@ -150,11 +150,9 @@ def screenshots(folder: Path, scale: int, out_dir: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     from journeylens.web import create_app
-    from journeylens.web.app import warm
 
     ws_path = folder / f"web-demo-{scale}"
     app = create_app(ws_path, token=TOKEN)
-    warm(app.state.data)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -172,6 +170,7 @@ def screenshots(folder: Path, scale: int, out_dir: Path) -> list[str]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
         page = b.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(900_000)  # a cold app computes each page on first request
         page.goto(f"{base}/?token={TOKEN}")
         page.screenshot(path=str(out_dir / "web-overview.png"))
         shots.append("web-overview.png")
