@@ -68,6 +68,9 @@ def diagnose(
         list[str] | None,
         typer.Option(help="Glob of customer-contact activities, e.g. 'Customer call*'."),
     ] = None,
+    no_voice: Annotated[
+        bool, typer.Option("--no-voice", help="Skip the survey driver model (faster).")
+    ] = False,
     json_: JsonOpt = False,
     _filters: dict[str, Any] | None = None,
 ) -> None:
@@ -84,7 +87,7 @@ def diagnose(
         if what == "bottlenecks":
             result: Any = dg.bottlenecks(events, contacts=contacts)
         elif what == "waste":
-            result = dg.waste(events, contacts=contacts, workspace=ws)
+            result = dg.waste(events, contacts=contacts, workspace=ws, filters=filters)
         elif what == "automation":
             result = dg.automation_candidates(events, contacts=contacts)
         elif what == "causes" and target:
@@ -98,6 +101,7 @@ def diagnose(
                 contacts=contacts,
                 causes=target,
                 adjust_for=adjust_for or (),
+                voice=not no_voice and what in ("all", "opportunities"),
             )
             if what == "causes":
                 result = result.causes

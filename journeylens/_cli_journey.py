@@ -248,34 +248,23 @@ def kpis_cmd(
         _print_json({n: _records(df) for n, df in results.items()})
         return
     for n, df in results.items():
-        key = [by] if by else []
-        t = Table(
-            *key,
-            "journeys",
-            "p50",
-            "p90",
-            "p90/p50",
-            "promise",
-            "touchpoints",
-            "handoffs",
-            "contacts",
-            "repeat contacts",
-            "rework",
-            "drop-out",
-            title=f"journey KPIs: {n}",
-        )
+        t = Table(title=f"journey KPIs: {n}")
+        if by:
+            t.add_column(by, no_wrap=True, min_width=12)
+        for col in ("journeys", "p50", "p90", "p90/p50", "promise", "handoffs", "contacts",
+                    "rework", "drop-out"):  # fmt: skip
+            t.add_column(col)
         for r in _records(df):
+            key = str(r[by])[:10] if by in ("week", "month") else str(r[by]) if by else None
             t.add_row(
-                *([str(r[by])[:10] if by in ("week", "month") else str(r[by])] if by else []),
+                *([key] if by else []),
                 f"{r['instances']:,}",
                 humanize_seconds(r["median_s"]),
                 humanize_seconds(r["p90_s"]),
                 _num(r["consistency"]),
                 _pct(r["promise_attainment"]),
-                _num(r["touchpoints_per_journey"], "{:.1f}"),
                 _num(r["handoffs_per_journey"], "{:.1f}"),
                 _num(r["contacts_per_journey"]),
-                _pct(r["repeat_contact_share"]),
                 _pct(r["rework_share"]),
                 _pct(r["drop_out_share"]),
             )

@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from journeylens.cases import _ranked, _seconds
+from journeylens.cases import _seconds
 from journeylens.errors import InputError
 from journeylens.filters import CaseAttribute, Filter
 from journeylens.journeys import matches, slug
@@ -136,8 +136,25 @@ def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
     return flagged.select(CASE, "customer_id", instance_id=iid)
 
 
-def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
-    """See :meth:`journeylens.journeys.Journey.events`."""
+def _milestones(journey: Journey) -> dict[str, Any]:
+    """The promise and the named measures, by instance-column key."""
+    d = journey.definition
+    out: dict[str, Any] = {}
+    if d.promise is not None:
+        out["promise"] = d.promise
+    for name, m in d.measures.items():
+        out[f"measure_{slug(name)}"] = m
+    return out
+
+
+def journey_events(
+    journey: Journey, filters: Filter | None, *, slim: bool = False, window: bool = True
+) -> ir.Table:
+    """See :meth:`journeylens.journeys.Journey.events`.
+
+    ``slim`` keeps only the columns the analyses need (window functions carry every column,
+    so this is what makes them fast); ``window`` adds ``in_promise``.
+    """
     check_columns(journey)
     d = journey.definition
     acts = journey._activities
@@ -145,6 +162,10 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
     if filters is not None:
         events = filters.apply(events)
     events = _selected(journey, events)
+    if slim:
+        keep = [CASE, ACTIVITY, TIMESTAMP, START, ORDER, CHANNEL]
+        keep += [c.column for c in (d.lanes_from, d.customer) if c is not None]
+        events = events.select(*dict.fromkeys(c for c in keep if c in events.columns))
 
     tp_of: dict[str, Any] = {}
     for a in acts:
@@ -152,18 +173,6 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
         if tp is not None:
             tp_of[a] = tp
     contacts = [a for a in acts if a not in tp_of and d.is_contact(a)]
-    act = events[ACTIVITY]
-    # Cancellation and completion may be activities outside every touchpoint: flag the case
-    # before those events are left out.
-    per_case = ibis.window(group_by=events[CASE])
-    events = events.mutate(
-        case_cancelled=_members(act, acts, d.cancellation).any().over(per_case)
-        if d.cancellation
-        else ibis.literal(False),
-        case_completed=_members(act, acts, d.completion).any().over(per_case)
-        if d.completion
-        else ibis.null("boolean"),
-    )
     act = events[ACTIVITY]
     events = events.filter(act.isin([*tp_of, *contacts]) if (tp_of or contacts) else False)
     act = events[ACTIVITY]
@@ -196,20 +205,29 @@ def journey_events(journey: Journey, filters: Filter | None) -> ir.Table:
     }
     events = events.mutate(**flags)
 
-    if d.customer is not None:
+    if d.customer is not None and d.customer.window_s is None:
+        # Not joining cases: the column only names the customer (no join needed).
+        events = events.mutate(
+            instance_id=events[CASE], customer_id=events[d.customer.column].cast("string")
+        )
+    elif d.customer is not None:
         inst = _instances_of_cases(journey, events)
         events = events.join(inst, CASE, how="inner")
     else:
         events = events.mutate(instance_id=events[CASE], customer_id=ibis.null("string"))
     events = _timing(journey, events)
-    return _promise_window(journey, events)
+    if not window:
+        return events
+    events = _promise_window(journey, events)
+    return events.drop(*[c for c in events.columns if c.startswith("_after_")])
 
 
 def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
     """``in_promise``: the gap ending at the event lies between the promise's two milestones.
 
-    From the first ``from`` event to the first ``to`` event at or after it; to the end of the
-    instance when the promise was not delivered.  Null without a promise.
+    From the first ``from`` event to the first ``to`` event after it; to the end of the
+    instance when the promise was not delivered; empty when ``to`` only came before ``from``.
+    Null without a promise.
     """
     d = journey.definition
     if d.promise is None:
@@ -217,157 +235,187 @@ def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
     acts = journey._activities
     whole = ibis.window(group_by=ev[INSTANCE])
     is_from = _members(ev[ACTIVITY], acts, d.promise.from_)
-    ev = ev.mutate(_pfrom=ev[TIMESTAMP].min(where=is_from).over(whole))
-    is_to = _members(ev[ACTIVITY], acts, d.promise.to) & (ev[TIMESTAMP] >= ev._pfrom)
-    ev = ev.mutate(_pto=ev[TIMESTAMP].min(where=is_to).over(ibis.window(group_by=ev[INSTANCE])))
-    inside = (ev[TIMESTAMP] > ev._pfrom) & (ev._pto.isnull() | (ev[TIMESTAMP] <= ev._pto))
-    return ev.mutate(in_promise=inside.fill_null(False)).drop("_pfrom", "_pto")
+    is_to = _members(ev[ACTIVITY], acts, d.promise.to)
+    ev = ev.mutate(
+        _pfrom=ev[TIMESTAMP].min(where=is_from).over(whole),
+        _pto=ev[TIMESTAMP].min(where=is_to & ev._after_promise).over(whole),
+        _pany=ev[TIMESTAMP].min(where=is_to).over(whole),
+    )
+    limit = ibis.ifelse(
+        ev._pto.notnull(), ev._pto, ibis.ifelse(ev._pany.notnull(), ev._pfrom, ev._pto)
+    )
+    inside = (ev[TIMESTAMP] > ev._pfrom) & (limit.isnull() | (ev[TIMESTAMP] <= limit))
+    return ev.mutate(in_promise=inside.fill_null(False)).drop("_pfrom", "_pto", "_pany")
 
 
 def _timing(journey: Journey, ev: ir.Table) -> ir.Table:
-    """Per-event timing columns of the decomposition (see the module docstring)."""
+    """Per-event timing columns of the decomposition (see the module docstring).
+
+    Window functions are what costs: one ordered window over the instance (previous
+    completion, running count of touchpoints, last organisation event, milestones reached)
+    and one over (instance, touchpoint) for repeats.  The last touchpoint before each event
+    (and, for a contact, the next one) is looked up by a join on the running count instead
+    of more windows: contacts never change the lane, so they are skipped.
+    """
     d = journey.definition
     inst = ev[INSTANCE]
     order = [ev[TIMESTAMP], ev[ORDER]]
     w = ibis.window(group_by=inst, order_by=order)
+    upto = ibis.cumulative_window(group_by=inst, order_by=order)
     nc = ~ev.is_contact
     start = ev[START] if START in ev.columns else ibis.null("timestamp")
     # Unknown (null) without a start timestamp: touchpoint KPIs must not report 0 s of work.
-    proc = ibis.greatest(_seconds(ev[TIMESTAMP], start), 0.0)
-    customer_lane = d.customer_lane
-    t_org = ibis.ifelse(nc & (ev.lane != customer_lane), ev[TIMESTAMP], ibis.null("timestamp"))
+    # (GREATEST skips NULLs on DuckDB, so the null case is spelled out.)
+    proc = ibis.ifelse(
+        start.isnull(), ibis.null("float64"), ibis.greatest(_seconds(ev[TIMESTAMP], start), 0.0)
+    )
+    t_org = ibis.ifelse(nc & (ev.lane != d.customer_lane), ev[TIMESTAMP], ibis.null("timestamp"))
+    # Per milestone pair: has its `from` happened yet (at or before this event)?
+    after = {
+        f"_after_{key}": _members(ev[ACTIVITY], journey._activities, m.from_).any().over(upto)
+        for key, m in _milestones(journey).items()
+    }
+    by_tp = ibis.window(group_by=[inst, ev.touchpoint], order_by=order)
     ev = ev.mutate(
+        **after,
         processing_s=proc,
         _prev_t=ev[TIMESTAMP].lag().over(w),
-        _g=nc.cast("int64").sum().over(ibis.cumulative_window(group_by=inst, order_by=order)),
-        _lane_nc=ibis.ifelse(nc, ev.lane, ibis.null("string")),
-        _stage_nc=ibis.ifelse(nc, ev.stage, ibis.null("string")),
+        _g=nc.cast("int64").sum().over(upto),
         _prev_org_t=t_org.max().over(ibis.window(group_by=inst, order_by=order, rows=(None, -1))),
-        _seen=ibis.row_number().over(ibis.window(group_by=[inst, ev.touchpoint], order_by=order)),
-        _lag_lane=ev.lane.lag().over(ibis.window(group_by=[inst, ev.is_contact], order_by=order)),
-        _lag_tp=ev.touchpoint.lag().over(
-            ibis.window(group_by=[inst, ev.is_contact], order_by=order)
-        ),
-        _seen_act=ibis.row_number().over(
-            ibis.window(group_by=[inst, ev[ACTIVITY]], order_by=order)
-        ),
+        _seen=ibis.row_number().over(by_tp),
+        _tp_prev_act=ev[ACTIVITY].lag().over(by_tp),
     )
+    # Touchpoint number k of each instance (contacts excluded) with its lane, stage, name.
+    keys = ev.filter(~ev.is_contact).select(
+        _ki=ev[INSTANCE], _kg=ev._g, _kl=ev.lane, _ks=ev.stage, _kt=ev.touchpoint, _kd=ev[TIMESTAMP]
+    )
+    nxt = keys.select(_ni=keys._ki, _ng=keys._kg, _nl=keys._kl)
+    ev = ev.mutate(_gp=ibis.ifelse(ev.is_contact, ev._g, ev._g - 1), _gn=ev._g + 1)
+    ev = ev.left_join(keys, [ev[INSTANCE] == keys._ki, ev._gp == keys._kg])
+    ev = ev.left_join(nxt, [ev[INSTANCE] == nxt._ni, ev._gn == nxt._ng])
     gap = ibis.ifelse(
         ev._prev_t.isnull(), ev.processing_s.fill_null(0.0), _seconds(ev[TIMESTAMP], ev._prev_t)
     )
-    inst = ev[INSTANCE]
-    g_next = ibis.ifelse(ev.is_contact, ev._g + 1, ev._g)
-    ev = ev.mutate(
-        _gap=gap,
-        _grp_lane=ev._lane_nc.max().over(ibis.window(group_by=[inst, ev._g])),
-        _grp_stage=ev._stage_nc.max().over(ibis.window(group_by=[inst, ev._g])),
-        _next_lane=ev._lane_nc.max().over(ibis.window(group_by=[inst, g_next])),
-    )
-    prev_lane = ibis.ifelse(ev.is_contact, ev._grp_lane, ev._lag_lane)
-    next_lane = ibis.ifelse(ev.is_contact, ev._next_lane, ev.lane)
-    stage_at = ibis.ifelse(ev.is_contact, ev._grp_stage.fill_null(d.stages[0]), ev.stage).fill_null(
-        d.stages[0]
-    )
-    # A repeat: the same activity again, or a touchpoint entered again after another one
-    # (a second visit after a rebooking).  Consecutive sub-steps of one touchpoint are not.
-    again = (ev._seen_act > 0) | ((ev._seen > 0) & (ev._lag_tp != ev.touchpoint))
+    prev_lane = ev._kl
+    next_lane = ibis.ifelse(ev.is_contact, ev._nl, ev.lane)
+    stage_at = ibis.ifelse(ev.is_contact, ev._ks, ev.stage).fill_null(d.stages[0])
+    # A repeat: a touchpoint entered again after another one (a second visit after a
+    # rebooking), or the same activity twice in a row within it.  Consecutive different
+    # sub-steps of one touchpoint (check, then determine) are not.
+    again = (ev._seen > 0) & ((ev._kt != ev.touchpoint) | (ev._tp_prev_act == ev[ACTIVITY]))
     repeat = ~ev.is_contact & again.fill_null(False)
     rework = ~ev.is_contact & (ev._rework_tp | repeat)
-    in_gap = ibis.least(ev.processing_s.fill_null(0.0), ev._gap)
-    wait = ev._gap - in_gap
-    at_handoff = prev_lane.notnull() & next_lane.notnull() & (prev_lane != next_lane)
+    in_gap = ibis.least(ev.processing_s.fill_null(0.0), gap)
+    wait = gap - in_gap
+    at_handoff = (prev_lane != next_lane).fill_null(False)
     own_start = start.fill_null(ev[TIMESTAMP])
     ev = ev.mutate(
         stage=stage_at,
         is_repeat=repeat,
         is_rework=rework,
         from_lane=prev_lane,
+        from_touchpoint=ev._kt,
+        from_stage=ev._ks,
+        handoff_wait_s=ibis.ifelse(
+            ~ev.is_contact & (prev_lane != ev.lane).fill_null(False),
+            _seconds(own_start, ev._kd),
+            ibis.null("float64"),
+        ),
         to_lane=next_lane.fill_null(prev_lane),
-        is_handoff=~ev.is_contact & ev._lag_lane.notnull() & (ev._lag_lane != ev.lane),
+        is_handoff=~ev.is_contact & (prev_lane != ev.lane).fill_null(False),
         wait_before_s=_seconds(own_start, ev._prev_org_t),
-        gap_s=ev._gap,
-        rework_part_s=ibis.ifelse(rework, ev._gap, 0.0),
+        gap_s=gap,
+        is_first=ev._prev_t.isnull(),
+        rework_part_s=ibis.ifelse(rework, gap, 0.0),
         processing_part_s=ibis.ifelse(rework, 0.0, in_gap),
         wait_handoff_part_s=ibis.ifelse(~rework & at_handoff, wait, 0.0),
         wait_lane_part_s=ibis.ifelse(~rework & ~at_handoff, wait, 0.0),
     )
     return ev.drop(
-        "_prev_t",
-        "_g",
-        "_lane_nc",
-        "_stage_nc",
-        "_prev_org_t",
-        "_seen",
-        "_lag_lane",
-        "_lag_tp",
-        "_seen_act",
-        "_gap",
-        "_grp_lane",
-        "_grp_stage",
-        "_next_lane",
-        "_rework_tp",
-    )
-
-
-def _milestone_seconds(ev: ir.Table, acts: list[str], frm, to, prefix: str):
-    """Window column ``<prefix>_from`` and aggregates for first ``to`` at/after first ``from``."""
-    is_from = _members(ev[ACTIVITY], acts, frm)
-    is_to = _members(ev[ACTIVITY], acts, to)
-    from_t = ev[TIMESTAMP].min(where=is_from).over(ibis.window(group_by=ev[INSTANCE]))
-    return from_t, is_to
+        "_prev_t", "_g", "_prev_org_t", "_seen", "_tp_prev_act", "_gp", "_gn",
+        "_ki", "_kg", "_kl", "_ks", "_kt", "_kd", "_ni", "_ng", "_nl", "_rework_tp",
+    )  # fmt: skip
 
 
 def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
     """See :meth:`journeylens.journeys.Journey.instances`."""
     d = journey.definition
     acts = journey._activities
-    ev = journey_events(journey, filters)
-    milestones = {}
-    if d.promise is not None:
-        milestones["promise"] = d.promise
-    for name, m in d.measures.items():
-        milestones[f"measure_{slug(name)}"] = m
-    extra: dict[str, Any] = {}
-    to_flags = {}
-    for key, m in milestones.items():
-        from_t, is_to = _milestone_seconds(ev, acts, m.from_, m.to, key)
-        extra[f"_{key}_from"] = from_t
-        to_flags[key] = is_to
-    if extra:
-        ev = ev.mutate(**extra)
+    ev = journey_events(journey, filters, slim=True, window=False)
+    milestones = _milestones(journey)
     has_channel = CHANNEL in ev.columns
-    first = _ranked(
-        ev, ev[START].fill_null(ev[TIMESTAMP]) if START in ev.columns else ev[TIMESTAMP]
-    )
+    # The first event of an instance (in event order) gives its start, case and channel;
+    # marked in the ordered window, which is cheaper than ordered aggregates.
+    first = ev.is_first
+    own_start = ev[START].fill_null(ev[TIMESTAMP]) if START in ev.columns else ev[TIMESTAMP]
     aggs: dict[str, Any] = {
         "customer_id": ev.customer_id.max(),
-        "case_id": _ranked(ev, ev[CASE]).min().v,
-        "start": first.min().v,
+        "case_id": ev[CASE].max(where=first),
+        "start": own_start.min(where=first),
         "end": ev[TIMESTAMP].max(),
         "n_events": ev.count(),
         "n_touchpoints": (~ev.is_contact).cast("int64").sum(),
         "n_handoffs": ev.is_handoff.cast("int64").sum(),
         "n_contacts": ev.is_contact.cast("int64").sum(),
         "rework_events": ev.is_rework.cast("int64").sum(),
-        "cancelled": ev.case_cancelled.any(),
-        "completed": ev.case_completed.any(),
         "processing_s": ev.processing_part_s.sum(),
         "wait_in_lane_s": ev.wait_lane_part_s.sum(),
         "wait_handoff_s": ev.wait_handoff_part_s.sum(),
         "rework_s": ev.rework_part_s.sum(),
-        "start_channel": _ranked(ev, ev[CHANNEL]).min().v if has_channel else ibis.null("string"),
+        "start_channel": ev[CHANNEL].max(where=first) if has_channel else ibis.null("string"),
     }
     for stage, col in d.stage_columns().items():
         aggs[col] = ev.gap_s.sum(where=ev.stage == stage).fill_null(0.0)
-    for key in milestones:
-        from_col = ev[f"_{key}_from"]
-        aggs[f"_{key}_from"] = from_col.max()
-        aggs[f"_{key}_to"] = ev[TIMESTAMP].min(where=to_flags[key] & (ev[TIMESTAMP] >= from_col))
+    for key, m in milestones.items():
+        is_to = _members(ev[ACTIVITY], acts, m.to)
+        done = ev[f"_after_{key}"]
+        aggs[f"_{key}_from"] = ev[TIMESTAMP].min(where=_members(ev[ACTIVITY], acts, m.from_))
+        # The first `to` after `from`; when `to` only came before (a new service started
+        # before the old one ended), the last such one, and the span is negative.
+        aggs[f"_{key}_to"] = ev[TIMESTAMP].min(where=is_to & done)
+        aggs[f"_{key}_to_before"] = ev[TIMESTAMP].max(where=is_to & ~done)
     if d.customer is not None and d.customer.window_s is not None:
         aggs["case_ids"] = ev[CASE].collect(distinct=True)
     grouped = ev.group_by(INSTANCE).agg(**aggs)
     df = grouped.to_pyarrow().to_pandas()
+    _outcomes(journey, filters, df)
     return _finish(journey, df, list(milestones))
+
+
+def _outcomes(journey: Journey, filters: Filter | None, df: pd.DataFrame) -> None:
+    """``cancelled`` / ``completed`` per instance, from all events of its cases.
+
+    Cancellation and completion may be activities outside every touchpoint, so they are
+    looked up on the selected cases before touchpoint mapping (a cheap group-by, no window).
+    """
+    d = journey.definition
+    df["cancelled"] = False
+    df["completed"] = pd.Series(pd.NA, index=df.index, dtype="boolean")
+    if not (d.cancellation or d.completion) or df.empty:
+        return
+    acts = journey._activities
+    ev = journey._events if filters is None else filters.apply(journey._events)
+    ev = _selected(journey, ev)
+    hits = ev.filter(_members(ev[ACTIVITY], acts, (*d.cancellation, *d.completion)))
+    flags = (
+        hits.group_by(CASE)
+        .agg(
+            c=_members(hits[ACTIVITY], acts, d.cancellation).any(),
+            k=_members(hits[ACTIVITY], acts, d.completion).any(),
+        )
+        .to_pyarrow()
+        .to_pandas()
+        .set_index(CASE)
+    )
+    ids = df["case_ids"] if "case_ids" in df else df["case_id"].map(lambda c: [c])
+    long = ids.explode()
+    c = long.map(flags["c"]).eq(True).groupby(level=0).any()
+    k = long.map(flags["k"]).eq(True).groupby(level=0).any()
+    df["cancelled"] = c.reindex(df.index, fill_value=False).to_numpy()
+    if d.completion:
+        df["completed"] = pd.array(
+            k.reindex(df.index, fill_value=False).to_numpy(), dtype="boolean"
+        )
 
 
 def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
@@ -381,6 +429,7 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
     df["rework"] = df["rework_events"] > 0
     data_end = df["end"].max() if len(df) else None
     for key in milestones:
+        df[f"_{key}_to"] = df[f"_{key}_to"].fillna(df[f"_{key}_to_before"])
         span = (df[f"_{key}_to"] - df[f"_{key}_from"]).dt.total_seconds()
         col = "promise_s" if key == "promise" else f"{key.removeprefix('measure_')}_s"
         df[col] = span
@@ -396,7 +445,6 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
     if d.promise is None:
         df["promise_s"] = float("nan")
         df["promise_met"] = pd.Series(pd.NA, index=df.index, dtype="boolean")
-    df["completed"] = df["completed"].astype("boolean")
     df["customer_id"] = df["customer_id"].astype(object).where(df["customer_id"].notna(), None)
     stage_cols = list(d.stage_columns().values())
     measure_cols = [f"{slug(n)}_s" for n in d.measures]

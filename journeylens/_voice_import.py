@@ -229,6 +229,7 @@ def import_source(
 ) -> VoiceImportReport:
     """Import responses or outcomes atomically (see :func:`journeylens.voice.import_responses`)."""
     ws._require_writable()
+    _check_options(kind, metric, scale)
     spath = str(path)
     fmt = format or readers.detect_format(spath)
     digest = None
@@ -241,7 +242,6 @@ def import_source(
                 return VoiceImportReport(
                     source=spath, kind=kind, source_id=src["id"], already_imported=True
                 )
-    _check_options(kind, metric, scale)
     source_id = 1 + max((s["id"] for s in ws.config.get("sources", [])), default=0)
     con = ws.con
     con.execute("BEGIN TRANSACTION")

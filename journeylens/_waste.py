@@ -301,7 +301,7 @@ def rubber_stamps(
     )
 
 
-def value_class_time(ws) -> pd.DataFrame | None:
+def value_class_time(ws, *, filters: Any = None) -> pd.DataFrame | None:
     """Where each journey's time goes, by value class (needs journeys), else None.
 
     Uses the journey's decomposition of end-to-end time (:meth:`Journey.events`): processing
@@ -315,7 +315,7 @@ def value_class_time(ws) -> pd.DataFrame | None:
     rows = []
     parts = ("processing_part_s", "wait_lane_part_s", "wait_handoff_part_s", "rework_part_s")
     for name in names():
-        ev = ws.journey(name).events()
+        ev = ws.journey(name).events(filters)
         if "value_class" not in ev.columns or not all(p in ev.columns for p in parts):
             continue
         agg = (
@@ -353,6 +353,7 @@ def waste(
     *,
     contacts: Sequence[str] | None = None,
     workspace: Any = None,
+    filters: Any = None,
 ) -> Waste:
     """Rework loops, repeated requests, rubber-stamp approvals, ping-pong and value classes.
 
@@ -364,6 +365,8 @@ def waste(
         Glob patterns of customer-initiated contacts (default: customer calls, chats, emails).
     workspace
         The workspace, for the value classes of its journeys (optional).
+    filters
+        The filters ``events`` were selected with, applied to the journeys' events too.
     """
     from journeylens.stats import ping_pong
 
@@ -385,7 +388,7 @@ def waste(
     values = None
     if workspace is not None:
         try:
-            values = value_class_time(workspace)
+            values = value_class_time(workspace, filters=filters)
         except Exception:
             values = None
     findings = _findings(rework, requests, stamps, pp, values, span, n_cases)
@@ -480,5 +483,12 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                     / span,
                 }
             )
-    out.sort(key=lambda f: (-(f.get("hours_per_month") or 0), f["title"]))
+    # The value-class totals contain every other finding's time: context, listed last.
+    out.sort(
+        key=lambda f: (
+            f["kind"] == "non_value_adding",
+            -(f.get("hours_per_month") or 0),
+            f["title"],
+        )
+    )
     return out

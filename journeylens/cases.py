@@ -46,6 +46,23 @@ CASE_COLUMNS: tuple[str, ...] = (
     "last_activity",
 )
 
+#: Types of :data:`CASE_COLUMNS`.
+_CASE_SCHEMA = ibis.schema(
+    {
+        CASE: "string",
+        "start": "timestamp",
+        "end": "timestamp",
+        "duration_s": "float64",
+        "events": "int64",
+        "activities": "int64",
+        "rework": "int64",
+        "handoffs_resource": "int64",
+        "handoffs_department": "int64",
+        "first_activity": "string",
+        "last_activity": "string",
+    }
+)
+
 #: How medians and percentiles are computed: ``"exact"`` (DuckDB ``quantile_cont``, Spark
 #: ``percentile``: linear interpolation, as numpy/pandas do) or ``"approx"`` (a sketch, for very
 #: large logs on a cluster).
@@ -215,7 +232,8 @@ def case_table(events: ir.Table) -> ir.Table:
                 events - activities AS rework,
                 CAST(_handoffs_resource AS BIGINT) AS handoffs_resource,
                 CAST(_handoffs_department AS BIGINT) AS handoffs_department,
-                first_activity, last_activity FROM cases"""
+                first_activity, last_activity FROM cases""",
+            schema=_CASE_SCHEMA,
         )
     flagged = events.mutate(
         _res_change=_changes(events, RESOURCE),

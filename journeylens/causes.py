@@ -399,9 +399,12 @@ def find_causes(
         n = int(mask.sum())
         k = int(flag[mask].sum())
         g_fmu, g_mu, rest = fmu, mu, ~mask
-        if len(attrs_of) == 1 and attrs_of[0] in present and not cond.endswith("= (missing)"):
-            has, g_fmu, g_mu = present[attrs_of[0]]
-            rest = has & ~mask
+        if "(missing)" not in cond:
+            for a in attrs_of:
+                if a in present:
+                    has, g_fmu, g_mu = present[a]
+                    rest = has & ~mask
+                    break
         exp_k = float(g_fmu[mask].sum())
         row: dict[str, Any] = {
             "condition": cond,

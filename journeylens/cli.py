@@ -319,7 +319,7 @@ def demo(
 
 
 # The analysis commands register themselves on `app` (import for the side effect).
-from journeylens import _cli_diagnose, _cli_journey, _cli_mining, _cli_web  # noqa: E402, F401
+from journeylens import _cli_diagnose, _cli_journey, _cli_mining, _cli_voice, _cli_web  # noqa: E402, F401
 
 
 def main() -> None:

@@ -38,8 +38,8 @@ def build_demo(
     path: str | os.PathLike[str], *, scale: int = 20_000, seed: int = 7
 ) -> tuple[GeneratedWorld, ImportReport]:
     """(Re)build the demo workspace at ``path``: generate the world, import its events and
-    save its journey definitions (``journeylens/data/broadband_journeys.yaml``), survey answers
-    and churn outcomes.
+    save its journey definitions (``journeylens/data/broadband_journeys.yaml``) and import its
+    survey responses and outcomes (churn).
 
     An existing demo workspace there is replaced; any other non-empty folder is refused.
     """
@@ -57,9 +57,6 @@ def build_demo(
 
         for definition in load_definitions(demo_journeys_path()).values():
             ws.save_journey(definition)
-        from journeylens.voice import import_outcomes, import_responses
-
-        # Surveys and churn too, so the drivers and satisfaction views have their data.
-        import_responses(ws, world.surveys)
-        import_outcomes(ws, world.outcomes)
+        ws.import_responses(world.surveys)
+        ws.import_outcomes(world.outcomes)
     return world, report

@@ -8,7 +8,9 @@ unfiltered* log need, with one window pass over ``events`` (by case, in event or
   ``first_activity``, ``last_activity``, the case attributes, and the internal columns
   ``_handoffs_resource``, ``_handoffs_department`` and ``_variant_id`` (names that start with
   ``_`` never clash with a source attribute: those are renamed ``attr__...`` at import);
-* ``_jl_variants`` — ``_variant_id`` → variant key (activities joined by ``\\x1f``);
+* ``_jl_variants`` — one row per variant: ``_variant_id``, its key (activities joined by
+  ``\\x1f``), count of cases, length, mean and median case duration, and its ``rank`` (count
+  descending, then key: the order of :func:`journeylens.variants.variants`);
 * ``_jl_dfg_edges`` / ``_jl_dfg_nodes`` — the directly-follows graph with exact timings,
   exactly as :func:`journeylens.dfg.discover_dfg` computes it;
 * ``_jl_derived`` — a version stamp: a workspace written by an older journeylens has none, and
@@ -133,15 +135,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
             CAST(row_number() OVER (ORDER BY _fingerprint, events) AS INTEGER) AS _variant_id
         FROM {_CASE_ROWS} GROUP BY _fingerprint, events"""
     )
-    con.execute(
-        f"""CREATE OR REPLACE TABLE {VARIANTS} AS SELECT v._variant_id,
-            array_to_string(list_transform(list_sort(list(struct_pack(p := s.pos,
-                a := s.activity))), x -> x.a), chr(31)) AS key
-        FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep GROUP BY v._variant_id"""
-    )
-    attr_cols = "".join(
-        f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes
-    )
+    attr_cols = "".join(f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes)
     con.execute(
         f"""CREATE OR REPLACE TABLE cases AS SELECT c.case_id, c.start, c."end",
             {_micro_seconds('c."end"', "c.start")} AS duration_s, c.events, a.activities,
@@ -152,6 +146,22 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
             USING (case_id)
         JOIN {_VREPS} v USING (_fingerprint, events)
         ORDER BY c.case_id"""
+    )
+    # The per-variant figures of `variants()`, aggregated once here: at query time only the
+    # ranking (top-k, coverage) is left, over one row per variant.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {VARIANTS} AS
+        WITH k AS (SELECT v._variant_id,
+                array_to_string(list_transform(list_sort(list(struct_pack(p := s.pos,
+                    a := s.activity))), x -> x.a), chr(31)) AS key
+            FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep GROUP BY v._variant_id),
+        a AS (SELECT _variant_id, count(*) AS count, max(events) AS length,
+                avg(duration_s) AS mean_duration_s,
+                quantile_cont(duration_s, 0.5) AS median_duration_s
+            FROM cases GROUP BY _variant_id)
+        SELECT _variant_id, key, count, length, mean_duration_s, median_duration_s,
+            row_number() OVER (ORDER BY count DESC, key) AS rank
+        FROM k JOIN a USING (_variant_id) ORDER BY rank"""
     )
 
     # The directly-follows graph.  Distinct cases per arc/activity come from the (small)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens import derived
 from journeylens.cases import (
     _BASE,
     Quantiles,
@@ -26,7 +27,6 @@ from journeylens.cases import (
     _seconds,
     _window,
 )
-from journeylens import derived
 from journeylens.derived import derived_source
 from journeylens.processmap import ProcessMap
 from journeylens.schema import ACTIVITY, CASE, ORDER, START, TIMESTAMP
@@ -190,8 +190,8 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
     backend = derived_source(events) if quantiles == "exact" else None
     if backend is not None:
         # The workspace's unfiltered events: the graph was derived at import, exactly as below.
-        arcs = backend.sql(f"SELECT * FROM {derived.EDGES}").to_pyarrow().to_pandas()
-        nodes = backend.sql(f"SELECT * FROM {derived.NODES}").to_pyarrow().to_pandas()
+        arcs = backend.con.execute(f"SELECT * FROM {derived.EDGES}").to_arrow_table().to_pandas()
+        nodes = backend.con.execute(f"SELECT * FROM {derived.NODES}").to_arrow_table().to_pandas()
         ends = backend.con.execute(
             "SELECT 'start', first_activity, count(*) FROM cases GROUP BY ALL UNION ALL "
             "SELECT 'end', last_activity, count(*) FROM cases GROUP BY ALL"
@@ -247,9 +247,7 @@ def discover_dfg(events: ir.Table, *, quantiles: Quantiles = "exact") -> DFG:
     return _dfg(arcs.loc[~last], nodes, start[start["cases"] > 0], end)
 
 
-def _dfg(
-    edges: pd.DataFrame, nodes: pd.DataFrame, start: pd.DataFrame, end: pd.DataFrame
-) -> DFG:
+def _dfg(edges: pd.DataFrame, nodes: pd.DataFrame, start: pd.DataFrame, end: pd.DataFrame) -> DFG:
     """The DFG in its documented column order, types and row order."""
     edges = edges[list(EDGE_COLUMNS)].astype({"frequency": "int64", "cases": "int64"})
     return DFG(

@@ -198,6 +198,7 @@ def _opportunity(**kw: Any) -> dict[str, Any]:
         "effect_satisfaction": None,
         "effect_churn": None,
         "cases_per_month": 0.0,
+        "what_if": [],
     }
     base.update(kw)
     return base
@@ -213,6 +214,7 @@ def opportunities(
     drivers: Sequence[dict[str, Any]] = (),
     months: float = 1.0,
     durations: dict[str, float] | None = None,
+    voice: Any = None,
 ) -> list[dict[str, Any]]:
     """Improvement opportunities ranked by expected effect on end-to-end time.
 
@@ -221,7 +223,10 @@ def opportunities(
     ``effect_hours_per_month`` (staff hours), ``effect_satisfaction`` / ``effect_churn`` (from
     the voice driver model, when there is one), ``cases_per_month``.  The effects are
     conservative what-ifs: a rework loop halved, long waits brought down to today's median, a
-    segment brought to the rate of the others.
+    segment brought to the rate of the others.  With a voice model (surveys and outcomes joined
+    to journeys), ``effect_satisfaction`` (score points) and ``effect_churn`` (share) come from
+    the key-driver regression (:func:`journeylens.drivers.what_if`), ``what_if`` lists its
+    sentences, and ``rank_satisfaction`` / ``rank_churn`` rank the opportunities that move them.
     """
     out: list[dict[str, Any]] = []
     durations = durations or {}
@@ -347,6 +352,8 @@ def opportunities(
         out.append(_opportunity(**p))
     for d in drivers:
         out.append(_opportunity(**d))
+    if voice is not None:
+        _voice_effects_of(out, voice)
     out.sort(
         key=lambda o: (
             -round(o["effect_days_per_month"], 6),
@@ -357,7 +364,70 @@ def opportunities(
     )
     for i, o in enumerate(out, 1):
         o["rank"] = i
+    for key, rank in (("effect_satisfaction", "rank_satisfaction"), ("effect_churn", "rank_churn")):
+        # Better = higher satisfaction, lower churn.
+        sign = 1.0 if key == "effect_satisfaction" else -1.0
+        moved = [o for o in out if o[key] is not None and sign * o[key] > 0]
+        moved.sort(key=lambda o, k=key, s=sign: (-s * o[k], o["rank"]))
+        for i, o in enumerate(moved, 1):
+            o[rank] = i
     return [jsonable(o) for o in out]
+
+
+#: Which journey feature an opportunity changes, and how, for the driver model's what-if.
+_LEVERS: dict[str, tuple[str, dict[str, float]]] = {
+    "rework": ("rework", {"rate_factor": 0.5}),
+    "promise": ("rework", {"rate_factor": 0.0}),
+    "repeated_request": ("n_contacts", {"scale": 0.5}),
+}
+
+
+def _voice_effects_of(out: list[dict[str, Any]], voice: Any) -> None:
+    """Add satisfaction and churn effects; add opportunities for strong duration drivers."""
+    from journeylens._voice_effects import effects
+
+    cache: dict[tuple[str, str], dict[str, Any]] = {}
+    for o in out:
+        lever = _LEVERS.get(o["kind"])
+        if lever is None:
+            continue
+        feature, how = lever
+        only = [o["journey"]] if o.get("journey") else None
+        key = (feature, repr(how), repr(only))
+        if key not in cache:
+            cache[key] = effects(voice, feature, journeys=only, **how)
+        e = cache[key]
+        o["effect_satisfaction"], o["effect_churn"] = e["satisfaction"], e["churn"]
+        o["what_if"] = [w["sentence"] for w in e["what_if"]]
+    covered = {f for f, _ in _LEVERS.values()}
+    for (journey, target), d in voice.drivers.items():
+        for r in d.table.head(3).itertuples():
+            feature = r.feature
+            low, high = r.effect_low, r.effect_high
+            significant = np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0)
+            if feature in covered or not feature.endswith("_s") or not significant:
+                continue
+            if r.share < 0.1:
+                continue
+            e = effects(voice, feature, scale=0.5, journeys=[journey], outcomes=[target])
+            better = (e["satisfaction"] or 0) > 0 or (e["churn"] or 0) < 0
+            if not better:  # halving it would not help: an association, not a lever
+                continue
+            table = voice.tables[journey]
+            median = float(table[feature].median())
+            out.append(
+                _opportunity(
+                    title=f"Halve {feature.removesuffix('_s').replace('_', ' ')} in {journey}",
+                    kind="driver",
+                    evidence=r.finding,
+                    target=f"median {feature} in {journey}: {_h(median)} → {_h(median / 2)}",
+                    effect_satisfaction=e["satisfaction"],
+                    effect_churn=e["churn"],
+                    what_if=[w["sentence"] for w in e["what_if"]],
+                    cases_per_month=0.0,
+                )
+            )
+            covered.add(feature)
 
 
 # --------------------------------------------------------------------------- everything
@@ -375,6 +445,8 @@ class Diagnosis:
     cases: int
     months: float
     notes: list[str] = field(default_factory=list)
+    #: The voice model (surveys and outcomes joined to journeys) when the workspace has one.
+    voice: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -385,6 +457,8 @@ class Diagnosis:
             "causes": [c.to_dict() for c in self.causes],
             "automation": records(self.automation),
             "opportunities": self.opportunities,
+            "voice": None if self.voice is None else self.voice.summary(),
+            "drivers": [] if self.voice is None else self.voice.drivers_list(),
             "notes": self.notes,
         }
 
@@ -393,6 +467,27 @@ class Diagnosis:
         for o in self.opportunities[:5]:
             lines.append(f"  {o['rank']}. {o['title']} — {o['target']}")
         return "\n".join(lines)
+
+
+class _Journeys:
+    """The workspace's journeys, each built once (a Journey caches its instances)."""
+
+    def __init__(self, ws: Any):
+        self._ws = ws
+        self._made: dict[str, Any] = {}
+
+    def journey_names(self) -> list[str]:
+        return list(self._ws.journey_names())
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (events, con, path ...) is the workspace's: the proxy can stand in
+        # for it wherever a workspace is expected (voice joins included).
+        return getattr(self._ws, name)
+
+    def journey(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._ws.journey(name)
+        return self._made[name]
 
 
 def _case_count(events) -> int:
@@ -421,6 +516,7 @@ def diagnose(
     contacts: Sequence[str] | None = None,
     causes: Sequence[str] | None = None,
     adjust_for: Sequence[str] = (),
+    voice: bool = True,
 ) -> Diagnosis:
     """Bottlenecks, waste, root causes, automation candidates and ranked opportunities.
 
@@ -439,6 +535,9 @@ def diagnose(
         the log has one.
     adjust_for
         Columns whose strata set the expected rate of the ``causes`` targets.
+    voice
+        Fit the voice-of-the-customer driver model (surveys and outcomes joined to journeys)
+        for the satisfaction and churn effects of the opportunities; it is the slow part.
     """
     is_ws = hasattr(source, "backend") and hasattr(source, "events")
     events = source.events if is_ws else getattr(source, "table", source)
@@ -448,8 +547,9 @@ def diagnose(
     if n_cases == 0:
         raise InputError("diagnose(): there are no events (after filters); nothing to diagnose")
     span = months(events)
+    journeys = _Journeys(source) if is_ws and hasattr(source, "journey_names") else None
     b = bottlenecks(events, contacts=contacts)
-    w = waste(events, contacts=contacts, workspace=source if is_ws else None)
+    w = waste(events, contacts=contacts, workspace=journeys, filters=filters)
     # Causes read the stored case attributes of a workspace, so they get the filters themselves.
     cause_source = source if is_ws else events
     cause_filters = filters if is_ws else None
@@ -460,11 +560,16 @@ def diagnose(
             case_causes(cause_source, t, filters=cause_filters, adjust_for=adjust_for)
             for t in causes
         ]
-    if is_ws and causes is None:
-        found += journey_causes(source, filters=filters)
+    if causes is None:
+        found += journey_causes(journeys, filters=filters) if journeys else []
     auto = automation_candidates(events, contacts=contacts, rework=w.rework)
     durations = _target_durations(found)
-    promises = _promise_opportunities(source) if is_ws else []
+    promises = _promise_opportunities(journeys, filters) if journeys else []
+    model = None
+    if voice and journeys is not None and filters is None:
+        from journeylens._voice_effects import voice_model
+
+        model = voice_model(journeys, journeys)
     opps = opportunities(
         bottlenecks=b,
         waste=w,
@@ -473,6 +578,7 @@ def diagnose(
         promises=promises,
         months=span,
         durations=durations,
+        voice=model,
     )
     return Diagnosis(
         bottlenecks=b,
@@ -482,6 +588,7 @@ def diagnose(
         opportunities=opps,
         cases=n_cases,
         months=span,
+        voice=model,
     )
 
 
@@ -498,7 +605,7 @@ def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Ca
     for name in names():
         try:
             inst = ws.journey(name).instances(filters)
-        except Exception:  # noqa: BLE001 - a journey that cannot be computed is skipped
+        except Exception:
             continue
         if len(inst) < 2 * min_support:
             continue
@@ -554,7 +661,7 @@ def _target_durations(found: Sequence[Causes]) -> dict[str, float]:
     return {c.target: 0.0 for c in found}
 
 
-def _promise_opportunities(ws) -> list[dict[str, Any]]:
+def _promise_opportunities(ws, filters: Any = None) -> list[dict[str, Any]]:
     """Per journey with a promise: attainment now vs. without rework (the measurable target)."""
     names = getattr(ws, "journey_names", None)
     if names is None:
@@ -583,6 +690,7 @@ def _promise_opportunities(ws) -> list[dict[str, Any]]:
                 {
                     "title": f"Keep the promise of '{name}' by removing rework",
                     "kind": "promise",
+                    "journey": name,
                     "evidence": (
                         f"promise met for {now:.0%} of {len(inst):,} journeys; "
                         f"{clean:.0%} of those without rework; {reworked.mean():.0%} have "

@@ -24,7 +24,9 @@ The time rules are those of :mod:`journeylens._journey_frame` (see ``docs/journe
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +58,36 @@ COMPONENTS: dict[str, str] = {
     "wait_handoff_s": "wait at handoffs",
     "rework_s": "rework",
 }
+
+
+def _frame(journey: Journey, filters: Filter | None, *, window: bool = False):
+    """The journey's events with only the columns the analyses need (fast windows)."""
+    from journeylens._journey_frame import journey_events
+
+    return journey_events(journey, filters, slim=True, window=window)
+
+
+@contextmanager
+def _materialized(journey: Journey, filters: Filter | None, *, window: bool = False):
+    """The frame computed once for the several queries of one analysis.
+
+    On DuckDB it goes to a temporary table (dropped afterwards; allowed on read-only
+    connections); other engines (PySpark) get the lazy expression.
+    """
+    ev = _frame(journey, filters, window=window)
+    try:
+        backend = ibis.get_backend(ev)
+    except Exception:  # pragma: no cover - an expression without a single backend
+        backend = None
+    if backend is None or backend.name != "duckdb":
+        yield ev
+        return
+    name = f"_jl_journey_{uuid.uuid4().hex}"
+    backend.create_table(name, ev, temp=True)
+    try:
+        yield backend.table(name)
+    finally:
+        backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _num(x: Any) -> float | None:
@@ -94,7 +126,9 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- touchpoints
 
 
-def touchpoint_kpis(journey: Journey, filters: Filter | None = None) -> pd.DataFrame:
+def touchpoint_kpis(
+    journey: Journey, filters: Filter | None = None, *, _ev: Any = None
+) -> pd.DataFrame:
     """Per touchpoint: volume, processing and wait times, SLA attainment and repeats.
 
     An event meets its SLA when its processing time is within ``sla`` and the wait before it
@@ -112,7 +146,7 @@ def touchpoint_kpis(journey: Journey, filters: Filter | None = None) -> pd.DataF
         repeat_share``, in the definition's touchpoint order, contacts last.
     """
     d = journey.definition
-    ev = journey.events(filters)
+    ev = _frame(journey, filters) if _ev is None else _ev
     sla = {tp.name: tp.sla_s for tp in d.touchpoints if tp.sla_s is not None}
     wait_sla = {tp.name: tp.wait_sla_s for tp in d.touchpoints if tp.wait_sla_s is not None}
     tgt = ev.touchpoint.substitute(sla, else_=ibis.null("float64")) if sla else None
@@ -255,8 +289,10 @@ def _kpi_row(inst: pd.DataFrame, journey: Journey) -> dict[str, Any]:
         if d.completion:
             fcr &= inst["completed"].fillna(False).astype(bool)
         row["first_contact_resolution"] = fcr.mean() if n else None
-    for col, _label in COMPONENTS.items():
-        row[col.replace("_s", "_share")] = inst[col].sum() / total if n and total > 0 else None
+    for col in COMPONENTS:
+        row["time_" + col.removesuffix("_s") + "_share"] = (
+            inst[col].sum() / total if n and total > 0 else None
+        )
     return row
 
 
@@ -281,7 +317,8 @@ def journey_kpis(
         repeat_contacts_per_journey, repeat_contact_share, rework_share, cancellation_share,
         drop_out_share`` (null without ``completion`` patterns),
         ``first_contact_resolution`` (contact journeys), and the shares of the end-to-end time
-        in ``processing, wait_in_lane, wait_handoff, rework``.
+        ``time_processing_share, time_wait_in_lane_share, time_wait_handoff_share,
+        time_rework_share``.
     """
     inst = journey.instances(filters)
     if by is None:
@@ -297,7 +334,13 @@ def journey_kpis(
     elif by not in inst.columns:
         import difflib
 
-        options = ["week", "month", *[c for c in inst.columns if inst[c].dtype == object]]
+        segments = [
+            c
+            for c in inst.columns
+            if c not in ("instance_id", "case_id", "case_ids", "customer_id")
+            and (pd.api.types.is_string_dtype(inst[c]) or pd.api.types.is_bool_dtype(inst[c]))
+        ]
+        options = ["week", "month", *segments]
         close = difflib.get_close_matches(by, options, n=1)
         raise InputError(
             f"cannot group journey KPIs by {by!r}; use week, month or an instance column: "
@@ -310,25 +353,25 @@ def journey_kpis(
     return pd.DataFrame(rows)
 
 
-def contacts_by_stage(journey: Journey, filters: Filter | None = None) -> pd.DataFrame:
+def contacts_by_stage(
+    journey: Journey, filters: Filter | None = None, *, _ev: Any = None
+) -> pd.DataFrame:
     """Customer-initiated contacts per stage the journey was in when the customer made them.
 
     Returns ``stage, contacts, instances_with_contact, per_100_journeys`` and one
     ``channel_<name>`` count per contact channel, in stage order.
     """
     d = journey.definition
-    ev = journey.events(filters)
+    ev = _frame(journey, filters) if _ev is None else _ev
     c = ev.filter(ev.is_contact)
     has_channel = "channel" in c.columns
-    aggs: dict[str, Any] = {
-        "contacts": c.count(),
-        "instances_with_contact": c.instance_id.nunique(),
-    }
-    grouped = c.group_by(["stage", "channel"] if has_channel else ["stage"]).agg(**aggs)
-    df = grouped.to_pyarrow().to_pandas()
+    keys = ["stage", "instance_id", *(["channel"] if has_channel else [])]
+    # Contacts are few: one row per (stage, instance, channel) is small enough for pandas.
+    rows = c.group_by(keys).agg(contacts=c.count()).to_pyarrow().to_pandas()
     n = _instance_count(journey, filters)
-    per = df.groupby("stage", dropna=False)[["contacts"]].sum()
-    inst = c.group_by("stage").agg(i=c.instance_id.nunique()).to_pyarrow().to_pandas()
+    per = rows.groupby("stage", dropna=False)[["contacts"]].sum()
+    inst = rows.groupby("stage")["instance_id"].nunique().rename("i").reset_index()
+    df = rows.groupby(["stage", "channel"])["contacts"].sum().reset_index() if has_channel else rows
     out = pd.DataFrame({"stage": list(d.stages)})
     out = out.merge(per.reset_index(), on="stage", how="left").merge(
         inst.rename(columns={"i": "instances_with_contact"}), on="stage", how="left"
@@ -497,7 +540,10 @@ def watermelon(
         if not 0 < v <= 1:
             raise InputError(f"{name} must be a share between 0 and 1, got {v!r}")
     d = journey.definition
-    tps = touchpoint_kpis(journey, filters)
+    inst = journey.instances(filters)
+    with _materialized(journey, filters, window=True) as ev:
+        tps = touchpoint_kpis(journey, filters, _ev=ev)
+        per_place = _time_by_place(journey, ev)
     with_sla = tps[(tps["sla_events"] > 0) & ~tps["is_contact"]].reset_index(drop=True)
     events_checked = int(with_sla["sla_events"].sum())
     sla_att = with_sla["sla_met"].sum() / events_checked if events_checked else None
@@ -507,7 +553,6 @@ def watermelon(
         lowest = (str(with_sla.loc[i, "touchpoint"]), float(with_sla.loc[i, "sla_attainment"]))
     green = bool(len(with_sla)) and bool((with_sla["sla_attainment"] >= sla_target).all())
 
-    inst = journey.instances(filters)
     met = inst["promise_met"]
     promise_att = float(met.dropna().astype(bool).mean()) if met.notna().any() else None
     red = promise_att is not None and promise_att < promise_target
@@ -534,7 +579,7 @@ def watermelon(
             }
         )
     decomposition = pd.DataFrame(dec_rows)
-    places = _contributors(journey, filters, broken, kept)
+    places = _contributors(per_place, broken, kept)
     by_kind = places.groupby("kind")[["mean_s", "mean_s_kept", "extra_s", "share"]].sum()
     window = pd.DataFrame(
         [
@@ -586,35 +631,41 @@ def _promise_text(journey: Journey) -> str:
     return f"{' / '.join(p.to)} within {humanize_seconds(p.within_s)} of {' / '.join(p.from_)}"
 
 
-def _contributors(
-    journey: Journey, filters: Filter | None, broken: pd.DataFrame, kept: pd.DataFrame
-) -> pd.DataFrame:
-    """Where the time of broken-promise instances goes, by place; vs kept instances."""
-    ev = journey.events(filters)
+def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
+    """Seconds per (instance, kind, place): one aggregate, reshaped in pandas.
+
+    Places: handoff waits per lane pair, in-lane waits per lane, rework and processing per
+    touchpoint; with a promise, only the time between its milestones.
+    """
     if journey.definition.promise is not None:
-        # Why the promise broke: only the time between its two milestones counts.
         ev = ev.filter(ev.in_promise)
-    # Processing of an event can sit beside a wait in the same gap: count both parts.
-    parts = []
-    for col, label in (
-        ("processing_part_s", "processing"),
-        ("wait_lane_part_s", "wait in lane"),
-        ("wait_handoff_part_s", "handoff wait"),
-        ("rework_part_s", "rework"),
-    ):
-        place = {
-            "processing": ev.touchpoint,
-            "wait in lane": ev.lane,
-            "handoff wait": ev.from_lane.concat(" → ", ev.to_lane),
-            "rework": ev.touchpoint,
-        }[label]
-        sub = ev.filter(ev[col] > 0)
-        parts.append(
-            sub.group_by([sub.instance_id, place.name("where")])
-            .agg(s=sub[col].sum())
-            .mutate(kind=ibis.literal(label))
+    parts = {
+        "processing_part_s": ("processing", "touchpoint"),
+        "wait_lane_part_s": ("wait in lane", "lane"),
+        "wait_handoff_part_s": ("handoff wait", "pair"),
+        "rework_part_s": ("rework", "touchpoint"),
+    }
+    ev = ev.mutate(pair=ev.from_lane.concat(" → ", ev.to_lane))
+    keys = ["instance_id", "touchpoint", "lane", "pair"]
+    agg = ev.group_by(keys).agg(**{c: ev[c].sum() for c in parts}).to_pyarrow().to_pandas()
+    frames = []
+    for col, (kind, place) in parts.items():
+        part = agg[agg[col] > 0]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "instance_id": part["instance_id"],
+                    "kind": kind,
+                    "where": part[place],
+                    "s": part[col],
+                }
+            )
         )
-    per = ibis.union(*parts).to_pyarrow().to_pandas()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _contributors(per: pd.DataFrame, broken: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Where the time of broken-promise instances goes, by place; vs kept instances."""
     if per.empty:
         return pd.DataFrame(columns=["kind", "where", "mean_s", "mean_s_kept", "extra_s", "share"])
     b_ids = set(broken["instance_id"])
@@ -718,8 +769,13 @@ def journey_map(
     satisfaction: Mapping[str, float] | None = None,
 ) -> JourneyMap:
     """Build the :class:`JourneyMap` of a journey (see there)."""
+    with _materialized(journey, filters) as ev:
+        return _journey_map(journey, filters, ev, satisfaction)
+
+
+def _journey_map(journey: Journey, filters, ev: Any, satisfaction) -> JourneyMap:
     d = journey.definition
-    tps = touchpoint_kpis(journey, filters)
+    tps = touchpoint_kpis(journey, filters, _ev=ev)
     cells = tps[~tps["is_contact"]][
         [
             "touchpoint",
@@ -736,34 +792,19 @@ def journey_map(
             "sla_attainment",
         ]
     ].reset_index(drop=True)
-    ev = journey.events(filters)
-    nc = ev.filter(~ev.is_contact)
-    w = ibis.window(group_by=nc.instance_id, order_by=[nc.timestamp, nc.event_index])
-    nc = nc.mutate(
-        _prev_tp=nc.touchpoint.lag().over(w),
-        _prev_lane=nc.lane.lag().over(w),
-        _prev_stage=nc.stage.lag().over(w),
-        _prev_t=nc.timestamp.lag().over(w),
-    )
-    hop = nc.filter(nc._prev_lane.notnull() & (nc._prev_lane != nc.lane))
-    wait = (
-        hop.start_timestamp.fill_null(hop.timestamp)
-        if "start_timestamp" in hop.columns
-        else hop.timestamp
-    )
-    hop = hop.mutate(_w=wait.delta(hop._prev_t, unit="microsecond").cast("float64") / 1e6)
+    hop = ev.filter(~ev.is_contact & ev.from_lane.notnull() & (ev.from_lane != ev.lane))
     arrows = (
         hop.group_by(
             [
-                hop._prev_tp.name("from_touchpoint"),
+                hop.from_touchpoint,
                 hop.touchpoint.name("to_touchpoint"),
-                hop._prev_lane.name("from_lane"),
+                hop.from_lane,
                 hop.lane.name("to_lane"),
-                hop._prev_stage.name("from_stage"),
+                hop.from_stage,
                 hop.stage.name("to_stage"),
             ]
         )
-        .agg(count=hop.count(), median_wait_s=hop._w.quantile(0.5))
+        .agg(count=hop.count(), median_wait_s=hop.handoff_wait_s.quantile(0.5))
         .to_pyarrow()
         .to_pandas()
         .sort_values(["count", "from_touchpoint", "to_touchpoint"], ascending=[False, True, True])
@@ -771,7 +812,7 @@ def journey_map(
     )
     inst = journey.instances(filters)
     n = len(inst)
-    contacts = contacts_by_stage(journey, filters).set_index("stage")
+    contacts = contacts_by_stage(journey, filters, _ev=ev).set_index("stage")
     reached = ev.group_by("stage").agg(i=ev.instance_id.nunique()).to_pyarrow().to_pandas()
     reached = dict(zip(reached["stage"], reached["i"], strict=True))
     summary = []

@@ -276,6 +276,9 @@ class Touchpoint:
 class Milestones:
     """A duration between two milestones: first ``from`` activity to first ``to`` after it.
 
+    When ``to`` happened only before ``from`` (the new service started before the old one
+    ended), the span runs back to the latest such ``to`` and is negative.
+
     As the journey's promise it has a target ``within_s`` and a plain-language ``text``; as a
     named measure (``measures:``) it becomes an instance column ``<name>_s``.
     """

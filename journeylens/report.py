@@ -125,26 +125,9 @@ def _journeys(ws) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]
     return journeys, melons, notes
 
 
-def _voice(ws) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]:
-    try:
-        from journeylens import voice  # noqa: F401
-    except ImportError:
-        return None, [], [NO_VOICE]
-    try:
-        summary = voice_summary(ws)
-    except Exception as e:
-        return None, [], [f"voice of the customer could not be computed: {e}"]
-    if not summary:
-        return None, [], [NO_VOICE]
-    return summary.get("voice"), summary.get("drivers", []), summary.get("notes", [])
-
-
-def voice_summary(ws) -> dict[str, Any] | None:
-    """Voice-of-the-customer metrics and drivers of the workspace, or None without surveys."""
-    return None
-
-
-def report_data(source, *, title: str | None = None, top_variants: int = 10) -> dict[str, Any]:
+def report_data(
+    source, *, title: str | None = None, top_variants: int = 10, voice: bool = True
+) -> dict[str, Any]:
     """Everything the report shows, as JSON-ready data.
 
     Parameters
@@ -155,6 +138,8 @@ def report_data(source, *, title: str | None = None, top_variants: int = 10) -> 
         Report title (default: the workspace folder's name).
     top_variants
         Variants listed.
+    voice
+        Include the voice-of-the-customer driver model (when the workspace has surveys).
     """
     from journeylens import __version__
     from journeylens.cases import case_table
@@ -174,8 +159,7 @@ def report_data(source, *, title: str | None = None, top_variants: int = 10) -> 
     cases = case_table(events)
     overview = _overview(events, cases)
     journeys, melons, jnotes = _journeys(source)
-    voice, drivers, vnotes = _voice(source)
-    diagnosis = diagnose(source)
+    diagnosis = diagnose(source, voice=voice)
     var = variants(events, top=top_variants)
     variant_rows = [
         {
@@ -192,6 +176,13 @@ def report_data(source, *, title: str | None = None, top_variants: int = 10) -> 
     n_variants = int(cv.variant.nunique().to_pyarrow().as_py())
     diag = diagnosis.to_dict()
     opportunities = diag.pop("opportunities")
+    voice_data, drivers = diag.pop("voice"), diag.pop("drivers")
+    vnotes = [] if voice_data is not None else [NO_VOICE]
+    if voice_data is not None and not drivers:
+        vnotes.append(
+            "Surveys are there, but no journey has enough answers (100 scores, or 20 positive "
+            "outcomes) for a driver model."
+        )
     name = Path(str(getattr(source, "path", "workspace"))).name
     return jsonable(
         {
@@ -205,7 +196,7 @@ def report_data(source, *, title: str | None = None, top_variants: int = 10) -> 
             "journeys": journeys,
             "watermelon": melons,
             "variants": variant_rows,
-            "voice": voice,
+            "voice": voice_data,
             "drivers": drivers,
             "diagnostics": diag,
             "opportunities": opportunities,
@@ -362,6 +353,7 @@ def write_report(
     *,
     format: ReportFormat | None = None,
     title: str | None = None,
+    voice: bool = True,
 ) -> Path:
     """Write the report of a workspace to ``output`` (format from the suffix by default).
 
@@ -376,7 +368,7 @@ def write_report(
         raise InputError(f"format must be 'html', 'json' or 'md', got {fmt!r}")
     if out.parent and not out.parent.exists():
         raise InputError(f"cannot write {out}: folder {out.parent} does not exist")
-    data = report_data(source, title=title)
+    data = report_data(source, title=title, voice=voice)
     text = render_report(data, format=fmt, source=source)  # type: ignore[arg-type]
     fd, tmp = tempfile.mkstemp(prefix=".report.", dir=out.parent or ".")
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -22,7 +22,14 @@ from scipy import stats as sps
 
 from journeylens.errors import InputError
 
-__all__ = ["Bimodality", "Split", "bimodality", "candidate_features", "split_contrast"]
+__all__ = [
+    "Bimodality",
+    "Split",
+    "bimodality",
+    "candidate_features",
+    "journey_split",
+    "split_contrast",
+]
 
 _Z = 1.959963984540054
 #: Columns that identify or place a unit in time: never features.
@@ -384,3 +391,29 @@ def _finding(r: dict[str, Any], label_low: str) -> str:
         f"({100 * r['difference']:+.0f} points, 95% CI {100 * r['difference_low']:+.0f} to "
         f"{100 * r['difference_high']:+.0f})"
     )
+
+
+def journey_split(
+    ws: Any,
+    journey: str,
+    survey: str,
+    *,
+    features: Sequence[str] | None = None,
+    threshold: float | None = None,
+    filters: Any = None,
+) -> Split:
+    """:func:`split_contrast` of a survey's scores over a workspace journey's instances.
+
+    Features default to every instance feature and case attribute (other surveys and outcomes
+    excluded).
+
+    Examples
+    --------
+    >>> s = journey_split(ws, "new_connection", "csat_install")  # doctest: +SKIP
+    >>> s.sentences(3)  # doctest: +SKIP
+    """
+    from journeylens.voice import voice_table
+
+    table = voice_table(ws, journey, surveys=[survey], outcomes=[], filters=filters)
+    feats = list(features) if features is not None else candidate_features(table)
+    return split_contrast(table, survey, features=feats, threshold=threshold)

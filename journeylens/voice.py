@@ -59,6 +59,7 @@ __all__ = [
     "import_outcomes",
     "import_responses",
     "join_responses",
+    "journey_root_causes",
     "metrics",
     "outcomes_frame",
     "responses_frame",
@@ -794,3 +795,40 @@ def root_causes(
         label=label,
         seed=seed,
     )
+
+
+def journey_root_causes(
+    ws: Workspace,
+    journey: str,
+    target: str,
+    *,
+    low: float | None = None,
+    attributes: Sequence[str] | None = None,
+    min_support: int = 30,
+):
+    """:func:`root_causes` over a workspace journey: which case attributes (team, region,
+    product, channel ...) are over-represented among its low-score (``low``), churned or slow
+    (``target="duration_s"``) instances.
+
+    Examples
+    --------
+    >>> journey_root_causes(ws, "new_connection", "csat_install", low=4).sentences()  # doctest: +SKIP
+    """
+    known = set(responses_frame(ws)["survey"]) | set(outcomes_frame(ws)["outcome"])
+    table = voice_table(
+        ws,
+        journey,
+        surveys=[target] if target in set(responses_frame(ws)["survey"]) else [],
+        outcomes=[target] if target in set(outcomes_frame(ws)["outcome"]) else [],
+    )
+    if target not in table:
+        raise InputError(
+            f"{target!r} is neither a survey, an outcome nor an instance column; surveys and "
+            f"outcomes: {', '.join(sorted(known)) or 'none'}"
+        )
+    if attributes is None:
+        case_attrs = set(ws.config.get("case_attributes") or [])
+        constant = {c for c in table if c in case_attrs and table[c].nunique(dropna=False) <= 1}
+        attributes = [c for c in table if c in case_attrs and c not in constant]
+        attributes += ["start_channel"] if "start_channel" in table else []
+    return root_causes(table, target, low=low, attributes=attributes, min_support=min_support)

@@ -1,0 +1,107 @@
+"""Journey KPIs and the watermelon view on a generated workspace of ~1M and ~5M events.
+
+Run by hand (minutes; a few hundred MB of disk under ``bench/data/``):
+
+    .venv/bin/python bench/journeys.py --events 1M,5M
+
+For each size: generates the broadband world (``journeylens.generate``, Parquet) with about
+that many events, imports it into a workspace with the world's journey definitions
+(``journeylens/data/broadband_journeys.yaml``), then times, on a freshly opened workspace per
+step: the instance table of ``new_connection``, KPIs of all three journeys, touchpoint KPIs
+and the watermelon view of all three.  Writes ``bench/results/journeys.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EVENTS_PER_JOURNEY = 11.5  # what the generator writes on average (docs/demo.md)
+
+
+def size(text: str) -> int:
+    t = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1], 1)
+    return int(float(t.rstrip("km")) * mult)
+
+
+def build(path: Path, events: int) -> dict:
+    from journeylens.demo import demo_journeys_path
+    from journeylens.generate import generate
+    from journeylens.journeys import load_definitions
+    from journeylens.workspace import Workspace
+
+    if (path / "journeylens.yaml").is_file():
+        with Workspace.open(path) as ws:
+            return {"events": ws.info()["events"], "built_s": None}
+    t0 = time.perf_counter()
+    world = generate(path.parent / (path.name + "-data"), scale=int(events / EVENTS_PER_JOURNEY), format="parquet")
+    with Workspace.create(path) as ws:
+        ws.import_events(world.events)
+        for d in load_definitions(demo_journeys_path()).values():
+            ws.save_journey(d)
+        n = ws.info()["events"]
+    return {"events": n, "built_s": round(time.perf_counter() - t0, 1)}
+
+
+def timed(path: Path, step) -> float:
+    from journeylens.workspace import Workspace
+
+    with Workspace.open(path) as ws:
+        t0 = time.perf_counter()
+        step(ws)
+        return round(time.perf_counter() - t0, 2)
+
+
+STEPS = {
+    "instances new_connection": lambda ws: ws.journey("new_connection").instances(),
+    "kpis, 3 journeys": lambda ws: [ws.journey(n).kpis() for n in ws.journey_names()],
+    "touchpoints, 3 journeys": lambda ws: [ws.journey(n).touchpoints() for n in ws.journey_names()],
+    "watermelon, 3 journeys": lambda ws: [ws.journey(n).watermelon() for n in ws.journey_names()],
+    "kpis + watermelon, 3 journeys": lambda ws: [
+        (j.kpis(), j.watermelon()) for j in (ws.journey(n) for n in ws.journey_names())
+    ],
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", default="1M,5M", help="sizes, e.g. 1M,5M")
+    ap.add_argument("--data-dir", type=Path, default=HERE / "data")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "journeys.json")
+    args = ap.parse_args()
+    results = []
+    for n in [size(s) for s in args.events.split(",")]:
+        path = args.data_dir / f"journeys-{n}"
+        info = build(path, n)
+        row = {"target_events": n, **info, "seconds": {}}
+        for name, step in STEPS.items():
+            row["seconds"][name] = timed(path, step)
+            print(f"{info['events']:>10,} events  {name:<32} {row['seconds'][name]:>7.2f} s", flush=True)
+        results.append(row)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "benchmark": "bench/journeys.py",
+                "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+                "python": platform.python_version(),
+                "peak_rss_mb": round(peak_mb),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
