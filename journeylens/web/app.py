@@ -156,13 +156,19 @@ def map_cases(request: Request) -> Response:
     query = _query(request)
     selection, label = views.selection_filter(data.vocabulary(), request.query_params)
     key = ("cases", query, repr(selection))
-    result = data.cached(key, lambda ws: views.case_list(ws, query, selection))
+    shown = _panel_attributes(data)
+    result = data.cached(key, lambda ws: views.case_list(ws, query, selection, attributes=shown))
     target = None
     if request.query_params.get("activity"):
         target = ("activity", request.query_params["activity"])
     elif request.query_params.get("source"):
         target = ("edge", f"{request.query_params['source']} → {request.query_params['target']}")
     return render(request, "_cases.html", result=result, label=label, target=target)
+
+
+def _panel_attributes(data: WorkspaceData) -> list[str]:
+    """The case attributes worth a column beside the map: menu-like ones (not ids), two."""
+    return list(data.vocabulary().values)[:2]
 
 
 @page
@@ -186,8 +192,10 @@ def variant_cases(request: Request) -> Response:
     except (ValueError, IndexError):
         raise InputError(f"variant rank must be between 1 and {len(table)}") from None
     selection = Variant([row["activities"]])
+    shown = _panel_attributes(data)
     result = data.cached(
-        ("cases", query, f"variant{rank}"), lambda ws: views.case_list(ws, query, selection)
+        ("cases", query, f"variant{rank}"),
+        lambda ws: views.case_list(ws, query, selection, attributes=shown),
     )
     return render(request, "_cases.html", result=result, label=f"cases of variant {rank}",
                   target=None)  # fmt: skip
@@ -310,6 +318,33 @@ def _save_comment(request: Request, session: Any, form: dict[str, Any]) -> Respo
     rows = data.comments(target_kind=kind, target=target)
     return render(request, "_comments.html", comments=views._records(rows), kind=kind,
                   target=target, journey=journey)  # fmt: skip
+
+
+@page
+async def segment_post(request: Request) -> Response:
+    session = request.state.session
+    if not session.allows("analyst"):
+        return _forbidden(request, "analyst")
+    form = await _form(request)
+    return await run_in_threadpool(_save_segment, request, form)
+
+
+def _save_segment(request: Request, form: dict[str, Any]) -> Response:
+    import re
+
+    data = _data(request)
+    name = str(form.get("segment_name", "")).strip()
+    if not re.fullmatch(r"[\w .-]{1,60}", name):
+        raise InputError("a segment name has 1-60 letters, digits, spaces, '.', '_' or '-'")
+    query = views.Query.parse({k: str(v) for k, v in form.items()}, data.vocabulary())
+    filters = query.filters(data.cached("segments", lambda ws: ws.config.get("segments") or {}))
+    if filters is None:
+        raise InputError("choose a segment, an attribute value or dates first: nothing to save")
+    data.save_segment(name, filters)
+    return HTMLResponse(
+        f'<p class="note" role="status">Saved segment “{Markup.escape(name)}”; it is in the '
+        "Segment menu after a reload, and in <code>journeylens --segment</code>.</p>"
+    )
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -472,6 +507,7 @@ def create_app(
         Route("/quality", quality_page),
         Route("/comments", comments_list, methods=["GET"]),
         Route("/comments", comments_post, methods=["POST"]),
+        Route("/segments", segment_post, methods=["POST"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Mount("/api", routes=api.routes()),
