@@ -141,7 +141,7 @@ def touchpoint_kpis(
     -------
     pandas.DataFrame
         ``touchpoint, stage, lane, channel, customer_facing, value_class, is_contact, volume,
-        instances, reach`` (share of instances with it), ``mean/median/p90_processing_s,
+        instances, cases, reach`` (share of instances with it), ``mean/median/p90_processing_s,
         median/p90_wait_s, sla_s, wait_sla_s, sla_events, sla_met, sla_attainment, repeats,
         repeat_share``, in the definition's touchpoint order, contacts last.
     """
@@ -169,6 +169,7 @@ def touchpoint_kpis(
     agg = ev.group_by(["touchpoint", "is_contact"]).agg(
         volume=ev.count(),
         instances=ev.instance_id.nunique(),
+        cases=ev.case_id.nunique(),
         mean_processing_s=ev.processing_s.mean(),
         median_processing_s=ev.processing_s.quantile(0.5),
         p90_processing_s=ev.processing_s.quantile(0.9),
@@ -199,6 +200,7 @@ def touchpoint_kpis(
                 "is_contact": contact,
                 "volume": int(r["volume"]),
                 "instances": int(r["instances"]),
+                "cases": int(r["cases"]),
                 "reach": r["instances"] / n_instances if n_instances else None,
                 "mean_processing_s": r["mean_processing_s"],
                 "median_processing_s": r["median_processing_s"],
@@ -231,6 +233,7 @@ _TP_COLUMNS = (
     "is_contact",
     "volume",
     "instances",
+    "cases",
     "reach",
     "mean_processing_s",
     "median_processing_s",
