@@ -396,7 +396,7 @@ def logout(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------- the app
-def warm(data: WorkspaceData) -> None:
+def warm(data: WorkspaceData, stop: threading.Event | None = None) -> None:
     """Compute what the landing pages show, so the first visitor does not wait for it.
 
     Each step stands alone: one failing analysis (logged) does not keep the others cold.
@@ -417,6 +417,8 @@ def warm(data: WorkspaceData) -> None:
           for p in range(100, -1, -1)],
     ]  # fmt: skip
     for step in steps:
+        if stop is not None and stop.is_set():
+            return
         try:
             step()
         except Busy:
@@ -437,7 +439,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             try:
                 state = data.state()
                 if state != seen:
-                    warm(data)
+                    warm(data, stop)
                     seen = state
             except Exception:  # busy (an import runs) or broken: the pages say so; retry
                 log.debug("cache warm-up interrupted", exc_info=True)
