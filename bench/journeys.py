@@ -41,7 +41,11 @@ def build(path: Path, events: int) -> dict:
         with Workspace.open(path) as ws:
             return {"events": ws.info()["events"], "built_s": None}
     t0 = time.perf_counter()
-    world = generate(path.parent / (path.name + "-data"), scale=int(events / EVENTS_PER_JOURNEY), format="parquet")
+    world = generate(
+        path.parent / (path.name + "-data"),
+        scale=int(events / EVENTS_PER_JOURNEY),
+        format="parquet",
+    )
     with Workspace.create(path) as ws:
         ws.import_events(world.events)
         for d in load_definitions(demo_journeys_path()).values():
@@ -80,10 +84,15 @@ def main() -> None:
     for n in [size(s) for s in args.events.split(",")]:
         path = args.data_dir / f"journeys-{n}"
         info = build(path, n)
-        row = {"target_events": n, **info, "seconds": {}}
+        row = {"target_events": n, **info, "seconds": {}, "load_before": {}}
         for name, step in STEPS.items():
+            # Shared machines: the 1-minute load average says how much CPU the step had.
+            row["load_before"][name] = round(os.getloadavg()[0], 1)
             row["seconds"][name] = timed(path, step)
-            print(f"{info['events']:>10,} events  {name:<32} {row['seconds'][name]:>7.2f} s", flush=True)
+            print(
+                f"{info['events']:>10,} events  {name:<32} {row['seconds'][name]:>7.2f} s",
+                flush=True,
+            )
         results.append(row)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     args.out.parent.mkdir(parents=True, exist_ok=True)

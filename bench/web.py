@@ -150,11 +150,9 @@ def screenshots(folder: Path, scale: int, out_dir: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     from journeylens.web import create_app
-    from journeylens.web.app import warm
 
     ws_path = folder / f"web-demo-{scale}"
     app = create_app(ws_path, token=TOKEN)
-    warm(app.state.data)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -172,6 +170,7 @@ def screenshots(folder: Path, scale: int, out_dir: Path) -> list[str]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
         page = b.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(900_000)  # a cold app computes each page on first request
         page.goto(f"{base}/?token={TOKEN}")
         page.screenshot(path=str(out_dir / "web-overview.png"))
         shots.append("web-overview.png")
@@ -179,10 +178,13 @@ def screenshots(folder: Path, scale: int, out_dir: Path) -> list[str]:
         page.locator("#map g.node.activity").first.wait_for()
         page.locator("#map g.node.activity").nth(2).click()
         page.locator("#selection h2").wait_for()
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(out_dir / "web-map.png"))
         shots.append("web-map.png")
         page.goto(f"{base}/journeys/new_connection")
         page.locator("table.jmap").wait_for()
+        page.get_by_role("heading", name="Journey map").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, -150)")
         page.screenshot(path=str(out_dir / "web-journey.png"), full_page=False)
         shots.append("web-journey.png")
         b.close()
@@ -196,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=int, default=20_000, help="demo journeys (default 20,000)")
     ap.add_argument("--events", type=int, default=5_000_000, help="events of the big map")
     ap.add_argument("--skip-5m", action="store_true", help="demo pages only")
+    ap.add_argument("--skip-demo", action="store_true", help="the big map only")
     ap.add_argument("--data-dir", type=Path, default=HERE / "data")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "web.json")
     ap.add_argument("--screenshots", type=Path, help="also write the README screenshots here")
@@ -207,12 +210,16 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
         },
-        "demo": demo_pages(args.data_dir, args.scale),
     }
+    previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    if args.skip_demo:  # keep the last demo figures
+        result["demo"] = previous.get("demo")
+    else:
+        result["demo"] = demo_pages(args.data_dir, args.scale)
     if not args.skip_5m:
         result["big_map"] = big_map(args.data_dir, args.events)
-    elif args.out.is_file():  # keep the last big-map figures
-        result["big_map"] = json.loads(args.out.read_text()).get("big_map")
+    else:  # keep the last big-map figures
+        result["big_map"] = previous.get("big_map")
     if args.screenshots:
         result["screenshots"] = screenshots(args.data_dir, args.scale, args.screenshots)
     args.out.parent.mkdir(parents=True, exist_ok=True)

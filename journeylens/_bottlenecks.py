@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from journeylens._steps import records, steps
-from journeylens.cases import _quantile
+from journeylens.cases import _quantile, case_table
+from journeylens.errors import InputError
 
 Period = Literal["month", "week"]
 
@@ -97,19 +99,14 @@ def bottlenecks(
     >>> b.table[["from", "to", "share_of_wait"]].head(3)  # doctest: +SKIP
     """
     if period not in ("month", "week"):
-        raise ValueError(f"period must be 'month' or 'week', got {period!r}")
-    from journeylens.errors import InputError
-
+        raise InputError(f"period must be 'month' or 'week', got {period!r}")
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
     st = steps(events, contacts=contacts)
     st = st.filter(st.prev_activity.notnull())
     totals = st.aggregate(total=st.wait_s.sum()).to_pandas()
     total_wait = float(totals["total"].iloc[0] or 0.0)
-    src = getattr(events, "table", events)
-    from journeylens.cases import case_table
-
-    ct = case_table(src)
+    ct = case_table(getattr(events, "table", events))
     total_duration = float(ct.aggregate(t=ct.duration_s.sum()).to_pandas()["t"].iloc[0] or 0.0)
     grouped = (
         st.group_by(["prev_activity", "activity"])
@@ -126,7 +123,7 @@ def bottlenecks(
             mean_processing_s=st.processing_s.mean(),
         )
         .filter(lambda t: t["count"] >= min_count)
-        .order_by([ibis_desc("total_wait_s"), "prev_activity", "activity"])
+        .order_by([ibis.desc("total_wait_s"), "prev_activity", "activity"])
         .limit(top)
         .to_pyarrow()
         .to_pandas()
@@ -172,16 +169,8 @@ def bottlenecks(
     )
 
 
-def ibis_desc(column: str):
-    import ibis
-
-    return ibis.desc(column)
-
-
 def _top_steps(st, grouped: pd.DataFrame, limit: int = 8) -> pd.DataFrame:
     """The individual waits of the top transitions (small: a few columns)."""
-    import ibis
-
     pairs = grouped.head(limit)[["from", "to"]]
     if pairs.empty:
         return pd.DataFrame(columns=["from", "to", "ready", "begin", "wait_s"])

@@ -141,12 +141,15 @@ def touchpoint_kpis(
     -------
     pandas.DataFrame
         ``touchpoint, stage, lane, channel, customer_facing, value_class, is_contact, volume,
-        instances, reach`` (share of instances with it), ``mean/median/p90_processing_s,
+        instances, cases, reach`` (share of instances with it), ``mean/median/p90_processing_s,
         median/p90_wait_s, sla_s, wait_sla_s, sla_events, sla_met, sla_attainment, repeats,
         repeat_share``, in the definition's touchpoint order, contacts last.
     """
+    if _ev is None:
+        with _materialized(journey, filters) as ev:
+            return touchpoint_kpis(journey, filters, _ev=ev)
     d = journey.definition
-    ev = _frame(journey, filters) if _ev is None else _ev
+    ev = _ev
     sla = {tp.name: tp.sla_s for tp in d.touchpoints if tp.sla_s is not None}
     wait_sla = {tp.name: tp.wait_sla_s for tp in d.touchpoints if tp.wait_sla_s is not None}
     tgt = ev.touchpoint.substitute(sla, else_=ibis.null("float64")) if sla else None
@@ -166,6 +169,7 @@ def touchpoint_kpis(
     agg = ev.group_by(["touchpoint", "is_contact"]).agg(
         volume=ev.count(),
         instances=ev.instance_id.nunique(),
+        cases=ev.case_id.nunique(),
         mean_processing_s=ev.processing_s.mean(),
         median_processing_s=ev.processing_s.quantile(0.5),
         p90_processing_s=ev.processing_s.quantile(0.9),
@@ -179,7 +183,7 @@ def touchpoint_kpis(
         channel=ev.channel.mode() if "channel" in ev.columns else ibis.null("string"),
     )
     df = agg.to_pyarrow().to_pandas()
-    n_instances = _instance_count(journey, filters)
+    n_instances = _instance_count(journey, filters, ev)
     tps = {tp.name: (i, tp) for i, tp in enumerate(d.touchpoints)}
     rows = []
     for r in df.to_dict(orient="records"):
@@ -196,6 +200,7 @@ def touchpoint_kpis(
                 "is_contact": contact,
                 "volume": int(r["volume"]),
                 "instances": int(r["instances"]),
+                "cases": int(r["cases"]),
                 "reach": r["instances"] / n_instances if n_instances else None,
                 "mean_processing_s": r["mean_processing_s"],
                 "median_processing_s": r["median_processing_s"],
@@ -228,6 +233,7 @@ _TP_COLUMNS = (
     "is_contact",
     "volume",
     "instances",
+    "cases",
     "reach",
     "mean_processing_s",
     "median_processing_s",
@@ -244,8 +250,11 @@ _TP_COLUMNS = (
 )
 
 
-def _instance_count(journey: Journey, filters: Filter | None) -> int:
-    return len(journey.instances(filters))
+def _instance_count(journey: Journey, filters: Filter | None, ev: Any = None) -> int:
+    key = None if filters is None else repr(filters)
+    if key in journey._cache or ev is None:
+        return len(journey.instances(filters))
+    return int(ev.instance_id.nunique().execute())
 
 
 # --------------------------------------------------------------------------- journey KPIs
@@ -368,7 +377,7 @@ def contacts_by_stage(
     keys = ["stage", "instance_id", *(["channel"] if has_channel else [])]
     # Contacts are few: one row per (stage, instance, channel) is small enough for pandas.
     rows = c.group_by(keys).agg(contacts=c.count()).to_pyarrow().to_pandas()
-    n = _instance_count(journey, filters)
+    n = _instance_count(journey, filters, ev)
     per = rows.groupby("stage", dropna=False)[["contacts"]].sum()
     inst = rows.groupby("stage")["instance_id"].nunique().rename("i").reset_index()
     df = rows.groupby(["stage", "channel"])["contacts"].sum().reset_index() if has_channel else rows

@@ -252,13 +252,15 @@ def _process_map_svg(events) -> str:
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        # Escape HTML only: Markdown keeps its quotes and ampersands as they are.
+        autoescape=lambda name: bool(name) and ".html" in name,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
     env.filters["dur"] = lambda s: humanize_seconds(s) if s is not None else "–"
     env.filters["pct"] = lambda v, d=0: "–" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["label"] = lambda c: str(c).removesuffix("_s").replace("_", " ")
     env.filters["num"] = lambda v, d=0: "–" if v is None else f"{v:,.{d}f}"
     return env
 
@@ -293,6 +295,7 @@ def render_report(data: dict[str, Any], *, format: ReportFormat = "html", source
             color="#b5562b",
         ),
         "trend": _trend_svg(diag["bottlenecks"]["trend"]),
+        "melons": [_melon_svg(w) for w in data["watermelon"]],
     }
     process_map = ""
     if source is not None:
@@ -301,6 +304,26 @@ def render_report(data: dict[str, Any], *, format: ReportFormat = "html", source
     return env.get_template("report.html.j2").render(
         d=data, charts=charts, process_map=process_map, css=css
     )
+
+
+def _melon_svg(w: dict[str, Any]) -> str:
+    """Two bars: touchpoints meeting their SLA (green) vs journeys kept within the promise."""
+    sla, promise = w.get("sla_attainment"), w.get("promise_attainment")
+    if sla is None or promise is None:
+        return ""
+    parts = ['<svg class="chart" width="640" height="64">']
+    for i, (label, v, color) in enumerate(
+        (("touchpoint SLAs met", sla, "#3f7f3f"), ("promise kept", promise, "#b02a2a"))
+    ):
+        y = 6 + i * 28
+        parts.append(
+            f'<text x="150" y="{y + 16}" text-anchor="end" font-size="12">{label}</text>'
+            f'<rect x="156" y="{y}" width="400" height="20" fill="#eee"/>'
+            f'<rect x="156" y="{y}" width="{400 * v:.1f}" height="20" fill="{color}"/>'
+            f'<text x="{162 + 400 * v:.1f}" y="{y + 15}" font-size="12">{v:.0%}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _trend_svg(trend: list[dict[str, Any]], width: int = 640, height: int = 180) -> str:

@@ -40,7 +40,13 @@ def test_touchpoint_kpis_by_hand(j):
     assert check.median_processing_s == 1800 and check.sla_s == 1800 and check.wait_sla_s == DAY
     # Fix (and Fix failed): c1 twice (the second a repeat), c3 once; all within 1 h.
     fix = tp.loc["Fix"]
-    assert (fix.volume, fix.instances, fix.repeats, fix.sla_attainment) == (3, 2, 1, 1.0)
+    assert (fix.volume, fix.instances, fix.cases, fix.repeats, fix.sla_attainment) == (
+        3,
+        2,
+        2,
+        1,
+        1.0,
+    )
     assert fix.repeat_share == pytest.approx(1 / 3)
     assert fix.lane == "Back" and fix.stage == "Work" and fix.value_class == "value-adding"
     # No SLA: nothing evaluated; the contact is listed last, flagged as a contact.

@@ -415,3 +415,32 @@ def test_serve_prints_a_sign_in_link_that_works(web_workspace):
     finally:
         proc.kill()  # the app has nothing to flush: it writes only comments, none here
         proc.wait(timeout=30)
+
+
+def test_an_analyst_saves_the_current_filter_as_a_segment(tmp_path, data_dir):
+    lines = (data_dir / "helpdesk.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "a.csv").write_text("\n".join(lines[:3001]) + "\n", encoding="utf-8")
+    with Workspace.create(tmp_path / "ws") as ws:
+        ws.import_events(tmp_path / "a.csv")
+    c = client(tmp_path / "ws")
+    c.get("/?token=" + TOKEN)
+    token = {"X-CSRF-Token": csrf(c)}
+    form = {"segment_name": "Value 2 tickets", "case": "customer=Value 22"}
+    assert c.post("/segments", data=form).status_code == 403  # no CSRF token
+    assert (
+        c.post("/segments", data={**form, "segment_name": "../x"}, headers=token).status_code == 400
+    )
+    assert c.post("/segments", data={"segment_name": "all"}, headers=token).status_code == 400
+    r = c.post("/segments", data=form, headers=token)
+    assert r.status_code == 200 and "Saved segment" in r.text
+    assert "Value 2 tickets" in c.get("/api/info").json()["segments"]
+    by_segment = c.get("/api/map/cases", params={"segment": "Value 2 tickets"}).json()
+    by_filter = c.get("/api/map/cases", params={"attr": "customer", "value": "Value 22"}).json()
+    assert by_segment["total"] == by_filter["total"] > 0
+    with Workspace.open(tmp_path / "ws") as ws:  # the CLI sees it too
+        assert len(ws.segment("Value 2 tickets")) == 1
+    Users(tmp_path / "ws").add("vic", "viewer-pass", role="viewer")
+    v = client(tmp_path / "ws")
+    pre = v.get("/login").cookies["journeylens_login"]
+    v.post("/login", data={"name": "vic", "password": "viewer-pass", "csrf_token": pre})
+    assert v.post("/segments", data=form, headers={"X-CSRF-Token": csrf(v)}).status_code == 403

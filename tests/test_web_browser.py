@@ -68,7 +68,7 @@ def browser() -> Iterator[object]:
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     pg = context.new_page()
-    pg.set_default_timeout(60_000)
+    pg.set_default_timeout(240_000)  # cold analyses on a loaded 2-core CI machine
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -74,8 +74,9 @@ def info(request: Request) -> dict[str, Any]:
 
 def process_map(request: Request) -> dict[str, Any]:
     data = _data(request)
-    pm = views.process_map(data, _query(request), views.MapOptions.parse(request.query_params))
-    return pm.to_dict()
+    query, opts = _query(request), views.MapOptions.parse(request.query_params)
+    return data.memo(("map-dict", query, opts),
+                     lambda: views.process_map(data, query, opts).to_dict())  # fmt: skip
 
 
 def map_cases(request: Request) -> dict[str, Any]:

@@ -156,13 +156,19 @@ def map_cases(request: Request) -> Response:
     query = _query(request)
     selection, label = views.selection_filter(data.vocabulary(), request.query_params)
     key = ("cases", query, repr(selection))
-    result = data.cached(key, lambda ws: views.case_list(ws, query, selection))
+    shown = _panel_attributes(data)
+    result = data.cached(key, lambda ws: views.case_list(ws, query, selection, attributes=shown))
     target = None
     if request.query_params.get("activity"):
         target = ("activity", request.query_params["activity"])
     elif request.query_params.get("source"):
         target = ("edge", f"{request.query_params['source']} → {request.query_params['target']}")
     return render(request, "_cases.html", result=result, label=label, target=target)
+
+
+def _panel_attributes(data: WorkspaceData) -> list[str]:
+    """The case attributes worth a column beside the map: menu-like ones (not ids), two."""
+    return list(data.vocabulary().values)[:2]
 
 
 @page
@@ -186,8 +192,10 @@ def variant_cases(request: Request) -> Response:
     except (ValueError, IndexError):
         raise InputError(f"variant rank must be between 1 and {len(table)}") from None
     selection = Variant([row["activities"]])
+    shown = _panel_attributes(data)
     result = data.cached(
-        ("cases", query, f"variant{rank}"), lambda ws: views.case_list(ws, query, selection)
+        ("cases", query, f"variant{rank}"),
+        lambda ws: views.case_list(ws, query, selection, attributes=shown),
     )
     return render(request, "_cases.html", result=result, label=f"cases of variant {rank}",
                   target=None)  # fmt: skip
@@ -312,6 +320,33 @@ def _save_comment(request: Request, session: Any, form: dict[str, Any]) -> Respo
                   target=target, journey=journey)  # fmt: skip
 
 
+@page
+async def segment_post(request: Request) -> Response:
+    session = request.state.session
+    if not session.allows("analyst"):
+        return _forbidden(request, "analyst")
+    form = await _form(request)
+    return await run_in_threadpool(_save_segment, request, form)
+
+
+def _save_segment(request: Request, form: dict[str, Any]) -> Response:
+    import re
+
+    data = _data(request)
+    name = str(form.get("segment_name", "")).strip()
+    if not re.fullmatch(r"[\w .-]{1,60}", name):
+        raise InputError("a segment name has 1-60 letters, digits, spaces, '.', '_' or '-'")
+    query = views.Query.parse({k: str(v) for k, v in form.items()}, data.vocabulary())
+    filters = query.filters(data.cached("segments", lambda ws: ws.config.get("segments") or {}))
+    if filters is None:
+        raise InputError("choose a segment, an attribute value or dates first: nothing to save")
+    data.save_segment(name, filters)
+    return HTMLResponse(
+        f'<p class="note" role="status">Saved segment “{Markup.escape(name)}”; it is in the '
+        "Segment menu after a reload, and in <code>journeylens --segment</code>.</p>"
+    )
+
+
 async def _form(request: Request) -> dict[str, Any]:
     async with request.form(max_files=0, max_fields=20) as form:
         return dict(form)
@@ -361,7 +396,7 @@ def logout(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------- the app
-def warm(data: WorkspaceData) -> None:
+def warm(data: WorkspaceData, stop: threading.Event | None = None) -> None:
     """Compute what the landing pages show, so the first visitor does not wait for it.
 
     Each step stands alone: one failing analysis (logged) does not keep the others cold.
@@ -382,6 +417,8 @@ def warm(data: WorkspaceData) -> None:
           for p in range(100, -1, -1)],
     ]  # fmt: skip
     for step in steps:
+        if stop is not None and stop.is_set():
+            return
         try:
             step()
         except Busy:
@@ -402,7 +439,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             try:
                 state = data.state()
                 if state != seen:
-                    warm(data)
+                    warm(data, stop)
                     seen = state
             except Exception:  # busy (an import runs) or broken: the pages say so; retry
                 log.debug("cache warm-up interrupted", exc_info=True)
@@ -472,6 +509,7 @@ def create_app(
         Route("/quality", quality_page),
         Route("/comments", comments_list, methods=["GET"]),
         Route("/comments", comments_post, methods=["POST"]),
+        Route("/segments", segment_post, methods=["POST"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Mount("/api", routes=api.routes()),

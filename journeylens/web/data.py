@@ -255,6 +255,21 @@ class WorkspaceData:
     def vocabulary(self) -> Vocabulary:
         return self.cached("vocabulary", Vocabulary)
 
+    # -- segments ------------------------------------------------------------------------
+    def save_segment(self, name: str, filters: Any) -> None:
+        """Save filters as a named segment (journeylens.yaml), as `journeylens segment save`."""
+        with self._access.write(timeout=30) as ok:
+            if not ok:
+                raise Busy("the app is busy computing; the segment was not saved: try again")
+            try:
+                ws = Workspace.open(self.path, read_only=False)
+            except WorkspaceLockedError as e:
+                raise Busy(f"{e}; the segment was not saved") from None
+            try:
+                ws.save_segment(name, filters)
+            finally:
+                ws.close()
+
     # -- comments ------------------------------------------------------------------------
     def comments(self, *, target_kind: str | None = None, target: str | None = None,
                  journey: str | None = None) -> pd.DataFrame:  # fmt: skip

@@ -50,6 +50,8 @@ def _summary(ws: Workspace, name: str) -> dict[str, Any]:
         "sla": _num(wm.sla_attainment),
         "lowest": list(wm.lowest) if wm.lowest else None,
         "flagged": bool(wm.flagged),
+        "journey_red": bool(wm.journey_red),
+        "touchpoints_green": bool(wm.touchpoints_green),
         "verdict": wm.summary,
         "median_duration": humanize_seconds(_num(overall.get("median_s"))),
         "satisfaction": _satisfaction(ws, name),

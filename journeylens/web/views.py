@@ -94,7 +94,8 @@ class Query:
         if value and not attribute:
             raise InputError("parameter 'value' needs 'attr' (the case attribute it filters)")
         query = cls(segment, attribute, value if attribute else None, text("from"), text("to"))
-        query.filters({})  # dates are checked now, where the error belongs
+        if query.time_from or query.time_to:  # dates are checked now, where the error belongs
+            parse_filter_options(time_from=query.time_from, time_to=query.time_to)
         return query
 
     def filters(self, segments: Mapping[str, Any]) -> Filter | None:
@@ -190,15 +191,16 @@ _CASE_COLUMNS = ("case_id", "start", "end", "duration_s", "events", "first_activ
                  "last_activity")  # fmt: skip
 
 
-def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int = 50
-              ) -> dict[str, Any]:  # fmt: skip
+def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int = 50,
+              attributes: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
     """The cases matching a filter (plus an activity/arc selection): count and the first rows."""
     events = query.events(ws, extra)
     ids = events.select("case_id").distinct()
     cases = ws.cases
     matched = cases.semi_join(ids, "case_id")
     total = int(matched.count().to_pyarrow().as_py())
-    attrs = [c for c in ws.config.get("case_attributes", [])[:4] if c in cases.columns]
+    wanted = ws.config.get("case_attributes", [])[:4] if attributes is None else attributes
+    attrs = [c for c in wanted if c in cases.columns]
     rows = (
         matched.select(*_CASE_COLUMNS, *attrs)
         .order_by([ibis.desc("duration_s"), "case_id"])
@@ -350,7 +352,7 @@ def log_overview(ws: Workspace) -> dict[str, Any]:
         "info": info,
         "median_duration": humanize_seconds(med),
         "p90_duration": humanize_seconds(p90),
-        "weekly": [[w.isoformat(), n] for w, n in weekly],
+        "weekly": [[w.isoformat(), n] for w, n in weekly[:-1]],  # the last week is partial
         "activities": [
             {"activity": a, "events": n, "cases": c, "share": pct(c / cases)} for a, n, c in top
         ],
