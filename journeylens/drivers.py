@@ -200,6 +200,14 @@ def _design(
 
 def _rw_raw(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     """Johnson's relative weights of each column of X, and the R² they add up to."""
+    # A column that is constant in this (bootstrap) sample has no correlation to offer; it
+    # would put NaNs into the correlation matrix, so it gets a weight of zero instead.
+    varies = np.nanstd(X, axis=0) > 0
+    if not varies.all():
+        raw = np.zeros(X.shape[1])
+        if varies.any():
+            raw[varies], _ = _rw_raw(X[:, varies], y)
+        return raw, float(raw.sum())
     R = np.corrcoef(np.column_stack([X, y]), rowvar=False)
     rxx, rxy = R[:-1, :-1], R[:-1, -1]
     vals, vecs = np.linalg.eigh(rxx)

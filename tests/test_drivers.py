@@ -183,3 +183,18 @@ def test_f_no_driver_of_flat_churn_in_new_connections(demo):
     ws, _t = demo
     d = journey_drivers(ws, "new_connection", "churn", n_boot=3)
     assert d.r2 is None or d.r2 < 0.65  # held-out AUC of a model of pure noise
+
+
+def test_a_feature_constant_in_some_bootstrap_samples_keeps_relative_weights_finite():
+    # A rare flag is absent from many resamples; it must weigh zero there, not break the SVD.
+    rng = np.random.default_rng(3)
+    n = 120
+    df = pd.DataFrame({"driver": rng.normal(size=n), "noise": rng.normal(size=n)})
+    df["rare"] = 0.0
+    df.loc[5, "rare"] = 1.0
+    df["score"] = 2.0 * df["driver"] + rng.normal(scale=0.5, size=n)
+    d = key_drivers(df, "score", method="relative_weights", n_boot=60, seed=1)
+    assert d.table.feature.iloc[0] == "driver"
+    assert np.isfinite(d.table.share.astype(float)).all()
+    rare = d.table.set_index("feature").loc["rare"]
+    assert float(rare.share) < 0.05
