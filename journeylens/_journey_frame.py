@@ -249,7 +249,7 @@ def frame(journey: Journey, filters: Filter | None) -> ir.Table:
     """
     ev = journey_events(journey, filters, slim=True, window=True, keep_after=True)
     try:
-        backend = ev._find_backend()
+        backend = ev._find_backend(use_default=True)
     except Exception:  # pragma: no cover - an expression without a single backend
         return ev
     if getattr(backend, "name", None) != "duckdb":
