@@ -22,6 +22,9 @@ Time rules (documented in ``docs/journeys.md``):
 
 from __future__ import annotations
 
+import collections
+import hashlib
+import threading
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -148,7 +151,12 @@ def _milestones(journey: Journey) -> dict[str, Any]:
 
 
 def journey_events(
-    journey: Journey, filters: Filter | None, *, slim: bool = False, window: bool = True
+    journey: Journey,
+    filters: Filter | None,
+    *,
+    slim: bool = False,
+    window: bool = True,
+    keep_after: bool = False,
 ) -> ir.Table:
     """See :meth:`journeylens.journeys.Journey.events`.
 
@@ -219,7 +227,65 @@ def journey_events(
     if not window:
         return events
     events = _promise_window(journey, events)
+    if keep_after:
+        return events
     return events.drop(*[c for c in events.columns if c.startswith("_after_")])
+
+
+#: How many materialised frames a DuckDB connection keeps (oldest dropped first).
+_MAX_FRAMES = 6
+_frames_lock = threading.Lock()
+
+
+def frame(journey: Journey, filters: Filter | None) -> ir.Table:
+    """The slim per-event frame of the analyses, computed once per connection.
+
+    Instances, touchpoint KPIs, the watermelon view and the map of one journey all read the
+    same windowed frame; computing it is most of their cost.  On DuckDB it is materialised
+    in a temporary table (allowed on read-only connections, gone with the connection) and
+    reused while the query that defines it — definition, filters, data — is the same: the
+    key is the compiled SQL plus the row count of the events, so a re-import is not served
+    stale.  Other engines (PySpark) get the lazy expression.
+    """
+    # The same Journey object asking again skips building and compiling the expression
+    # (a large part of a second with many touchpoints) while its table is still cached;
+    # like its cached instances, a Journey object does not see data imported after it.
+    memo = journey.__dict__.setdefault("_frame_keys", {})
+    fkey = None if filters is None else repr(filters)
+    if fkey in memo:
+        backend, key = memo[fkey]
+        with _frames_lock:
+            cache = backend.__dict__.get("_jl_journey_frames", {})
+            if key in cache:
+                cache.move_to_end(key)
+                return backend.table(cache[key])
+    ev = journey_events(journey, filters, slim=True, window=True, keep_after=True)
+    try:
+        backend = ev._find_backend(use_default=True)
+    except Exception:  # pragma: no cover - an expression without a single backend
+        return ev
+    if getattr(backend, "name", None) != "duckdb":
+        return ev
+    rows = int(journey._events.count().execute())
+    sql = backend.compile(ev)
+    key = hashlib.sha1(f"{rows}\n{sql}".encode()).hexdigest()
+    with _frames_lock:
+        cache = backend.__dict__.setdefault("_jl_journey_frames", collections.OrderedDict())
+        memo[fkey] = (backend, key)
+        name = cache.get(key)
+        if name is not None:
+            cache.move_to_end(key)
+            return backend.table(name)
+        name = f"_jl_journey_frame_{key[:16]}"
+        # Plain CREATE ... AS: ibis' create_table re-renders the query through sqlglot, which
+        # fails on some definitions' SQL.
+        backend._run_pre_execute_hooks(ev)  # registers in-memory tables a filter may use
+        backend.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        cache[key] = name
+        while len(cache) > _MAX_FRAMES:
+            _, old = cache.popitem(last=False)
+            backend.con.execute(f'DROP TABLE IF EXISTS "{old}"')
+        return backend.table(name)
 
 
 def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
@@ -341,7 +407,7 @@ def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
     """See :meth:`journeylens.journeys.Journey.instances`."""
     d = journey.definition
     acts = journey._activities
-    ev = journey_events(journey, filters, slim=True, window=False)
+    ev = frame(journey, filters)
     milestones = _milestones(journey)
     has_channel = CHANNEL in ev.columns
     # The first event of an instance (in event order) gives its start, case and channel;

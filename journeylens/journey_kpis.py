@@ -24,7 +24,6 @@ The time rules are those of :mod:`journeylens._journey_frame` (see ``docs/journe
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,34 +59,17 @@ COMPONENTS: dict[str, str] = {
 }
 
 
-def _frame(journey: Journey, filters: Filter | None, *, window: bool = False):
-    """The journey's events with only the columns the analyses need (fast windows)."""
-    from journeylens._journey_frame import journey_events
-
-    return journey_events(journey, filters, slim=True, window=window)
-
-
 @contextmanager
 def _materialized(journey: Journey, filters: Filter | None, *, window: bool = False):
-    """The frame computed once for the several queries of one analysis.
+    """The frame computed once for the several analyses of a journey.
 
-    On DuckDB it goes to a temporary table (dropped afterwards; allowed on read-only
-    connections); other engines (PySpark) get the lazy expression.
+    Shared by instances, touchpoints, watermelon and map (see
+    :func:`journeylens._journey_frame.frame`); ``window`` is kept for callers and ignored:
+    the shared frame always has ``in_promise``.
     """
-    ev = _frame(journey, filters, window=window)
-    try:
-        backend = ibis.get_backend(ev)
-    except Exception:  # pragma: no cover - an expression without a single backend
-        backend = None
-    if backend is None or backend.name != "duckdb":
-        yield ev
-        return
-    name = f"_jl_journey_{uuid.uuid4().hex}"
-    backend.create_table(name, ev, temp=True)
-    try:
-        yield backend.table(name)
-    finally:
-        backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    from journeylens._journey_frame import frame
+
+    yield frame(journey, filters)
 
 
 def _num(x: Any) -> float | None:
@@ -371,7 +353,11 @@ def contacts_by_stage(
     ``channel_<name>`` count per contact channel, in stage order.
     """
     d = journey.definition
-    ev = _frame(journey, filters) if _ev is None else _ev
+    if _ev is None:
+        from journeylens._journey_frame import frame
+
+        _ev = frame(journey, filters)
+    ev = _ev
     c = ev.filter(ev.is_contact)
     has_channel = "channel" in c.columns
     keys = ["stage", "instance_id", *(["channel"] if has_channel else [])]
@@ -680,9 +666,12 @@ def _contributors(per: pd.DataFrame, broken: pd.DataFrame, kept: pd.DataFrame) -
     b_ids = set(broken["instance_id"])
     k_ids = set(kept["instance_id"])
     nb, nk = max(len(b_ids), 1), max(len(k_ids), 1)
-    total_b = per.loc[per["instance_id"].isin(b_ids), "s"].sum()
-    pb = per[per["instance_id"].isin(b_ids)].groupby(["kind", "where"])["s"].sum()
-    pk = per[per["instance_id"].isin(k_ids)].groupby(["kind", "where"])["s"].sum()
+    # Object dtype: isin on Arrow-backed strings loops in Python (a second per million rows).
+    ids = per["instance_id"].astype(object)
+    in_b, in_k = ids.isin(b_ids).to_numpy(), ids.isin(k_ids).to_numpy()
+    total_b = per.loc[in_b, "s"].sum()
+    pb = per[in_b].groupby(["kind", "where"])["s"].sum()
+    pk = per[in_k].groupby(["kind", "where"])["s"].sum()
     out = pd.DataFrame({"total_s": pb}).join(pd.DataFrame({"total_kept_s": pk}), how="outer")
     out = out.fillna(0.0).reset_index()
     out["mean_s"] = out["total_s"] / nb
