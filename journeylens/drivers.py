@@ -158,14 +158,23 @@ def _design(
             labels[name] = f"{f} = {level}"
     X = pd.DataFrame(cols)
     # Constant columns explain nothing; exact linear combinations make the model singular.
+    # One Gram-Schmidt step per column (against an orthonormal basis of the kept, standardised
+    # columns) decides what a rank computation of the growing matrix would, in O(n·k) instead
+    # of an SVD per column (seconds at a few thousand rows and ~100 columns).
     kept: list[str] = []
+    n_rows = len(X)
+    tol = 1e-8 * n_rows
+    basis = np.empty((n_rows, 0))
     for c in list(X.columns):
-        if np.ptp(X[c].to_numpy()) == 0:
+        v = X[c].to_numpy()
+        if np.ptp(v) == 0:
             notes.append(f"{labels[c]}: constant; left out")
             continue
-        trial = X[[*kept, c]].to_numpy()
-        z = (trial - trial.mean(0)) / trial.std(0)
-        if np.linalg.matrix_rank(z, tol=1e-8 * len(z)) < len(kept) + 1:
+        z = (v - v.mean()) / v.std()
+        r = z - basis @ (basis.T @ z)
+        r -= basis @ (basis.T @ r)  # twice is enough for orthogonality in floating point
+        norm = float(np.linalg.norm(r))
+        if norm <= tol:
             corr = [(k, abs(np.corrcoef(X[k], X[c])[0, 1])) for k in kept]
             twin = max(corr, key=lambda t: t[1]) if corr else None
             why = (
@@ -175,6 +184,7 @@ def _design(
             )
             notes.append(f"{labels[c]}: {why}; left out")
             continue
+        basis = np.column_stack([basis, r / norm])
         kept.append(c)
     X = X[kept]
     groups = {f: [c for c in cs if c in kept] for f, cs in groups.items()}
