@@ -29,8 +29,10 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -760,17 +762,49 @@ def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> lis
     ]
 
 
+# The joined table of the last few (workspace state, journey, target, filters): the web app's
+# drivers page and a session's what-ifs ask for the same table again and again, and building
+# it (journey instances + survey join) costs far more than the model fitted on it.
+_TABLES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_TABLES_MAX = 8
+
+
+def _workspace_state(ws, resp: pd.DataFrame, outs: pd.DataFrame) -> tuple:
+    """What changes when anything the table is built from changes: the journey definitions
+    and import records (the YAML), the database file, and the survey and outcome rows."""
+    from journeylens.workspace import CONFIG_NAME, DB_NAME
+
+    root = Path(str(getattr(ws, "path", "")))
+    stamps = []
+    for name in (CONFIG_NAME, DB_NAME, f"{DB_NAME}.wal"):
+        try:
+            st = (root / name).stat()
+            stamps.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamps.append(None)
+    rows = tuple(
+        (len(f), int(pd.util.hash_pandas_object(f.astype(str), index=False).sum()))
+        for f in (resp, outs)
+    )
+    return (str(root.resolve()), *stamps, rows)
+
+
 def _journey_table(ws, journey, target, filters):
     from journeylens.voice import outcomes_frame, responses_frame, voice_table
 
     resp = responses_frame(ws)
+    outs_frame = outcomes_frame(ws)
     surveys = sorted(resp["survey"].dropna().unique())
-    outs = sorted(outcomes_frame(ws)["outcome"].dropna().unique())
+    outs = sorted(outs_frame["outcome"].dropna().unique())
     if target not in surveys and target not in outs:
         raise InputError(
             f"{target!r} is neither a survey nor an outcome of the workspace; surveys: "
             f"{', '.join(surveys) or 'none'}; outcomes: {', '.join(outs) or 'none'}"
         )
+    key = (_workspace_state(ws, resp, outs_frame), journey, target, repr(filters))
+    if key in _TABLES:
+        _TABLES.move_to_end(key)
+        return _TABLES[key].copy()
     table = voice_table(
         ws,
         journey,
@@ -778,7 +812,10 @@ def _journey_table(ws, journey, target, filters):
         outcomes=[target] if target in outs else [],
         filters=filters,
     )
-    return table
+    _TABLES[key] = table
+    while len(_TABLES) > _TABLES_MAX:
+        _TABLES.popitem(last=False)
+    return table.copy()
 
 
 def journey_drivers(
