@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -767,6 +768,7 @@ def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> lis
 # it (journey instances + survey join) costs far more than the model fitted on it.
 _TABLES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _TABLES_MAX = 8
+_TABLES_LOCK = threading.Lock()  # the web app calls from a thread pool
 
 
 def _workspace_state(ws, resp: pd.DataFrame, outs: pd.DataFrame) -> tuple:
@@ -802,9 +804,11 @@ def _journey_table(ws, journey, target, filters):
             f"{', '.join(surveys) or 'none'}; outcomes: {', '.join(outs) or 'none'}"
         )
     key = (_workspace_state(ws, resp, outs_frame), journey, target, repr(filters))
-    if key in _TABLES:
-        _TABLES.move_to_end(key)
-        return _TABLES[key].copy()
+    with _TABLES_LOCK:
+        cached = _TABLES.get(key)
+        if cached is not None:
+            _TABLES.move_to_end(key)
+            return cached.copy()
     table = voice_table(
         ws,
         journey,
@@ -812,9 +816,10 @@ def _journey_table(ws, journey, target, filters):
         outcomes=[target] if target in outs else [],
         filters=filters,
     )
-    _TABLES[key] = table
-    while len(_TABLES) > _TABLES_MAX:
-        _TABLES.popitem(last=False)
+    with _TABLES_LOCK:
+        _TABLES[key] = table
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.popitem(last=False)
     return table.copy()
 
 

@@ -201,9 +201,12 @@ def test_a_feature_constant_in_some_bootstrap_samples_keeps_relative_weights_fin
 
 
 def test_journey_table_is_built_once_per_journey_and_target(demo, monkeypatch):
-    from journeylens import voice
+    from collections import OrderedDict
+
+    from journeylens import drivers, voice
 
     ws, _ = demo
+    monkeypatch.setattr(drivers, "_TABLES", OrderedDict())  # whatever earlier tests cached
     d = journey_drivers(ws, "new_connection", "csat_install", n_boot=2)
     built = []
     real = voice.voice_table
