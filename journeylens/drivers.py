@@ -838,6 +838,8 @@ def journey_drivers(
 
     ``target`` names a survey (e.g. ``"csat_install"``; instances with a response) or an
     outcome (e.g. ``"churn"``; every instance).  Features default to :func:`journey_features`.
+    The joined table is kept for later calls on the same workspace state, journey, target and
+    filters (e.g. :func:`journey_what_if`): the last eight, rebuilt after any import.
 
     Examples
     --------
