@@ -28,9 +28,12 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -158,14 +161,23 @@ def _design(
             labels[name] = f"{f} = {level}"
     X = pd.DataFrame(cols)
     # Constant columns explain nothing; exact linear combinations make the model singular.
+    # One Gram-Schmidt step per column (against an orthonormal basis of the kept, standardised
+    # columns) decides what a rank computation of the growing matrix would, in O(n·k) instead
+    # of an SVD per column (seconds at a few thousand rows and ~100 columns).
     kept: list[str] = []
+    n_rows = len(X)
+    tol = 1e-8 * n_rows
+    basis = np.empty((n_rows, 0))
     for c in list(X.columns):
-        if np.ptp(X[c].to_numpy()) == 0:
+        v = X[c].to_numpy()
+        if np.ptp(v) == 0:
             notes.append(f"{labels[c]}: constant; left out")
             continue
-        trial = X[[*kept, c]].to_numpy()
-        z = (trial - trial.mean(0)) / trial.std(0)
-        if np.linalg.matrix_rank(z, tol=1e-8 * len(z)) < len(kept) + 1:
+        z = (v - v.mean()) / v.std()
+        r = z - basis @ (basis.T @ z)
+        r -= basis @ (basis.T @ r)  # twice is enough for orthogonality in floating point
+        norm = float(np.linalg.norm(r))
+        if norm <= tol:
             corr = [(k, abs(np.corrcoef(X[k], X[c])[0, 1])) for k in kept]
             twin = max(corr, key=lambda t: t[1]) if corr else None
             why = (
@@ -175,6 +187,7 @@ def _design(
             )
             notes.append(f"{labels[c]}: {why}; left out")
             continue
+        basis = np.column_stack([basis, r / norm])
         kept.append(c)
     X = X[kept]
     groups = {f: [c for c in cs if c in kept] for f, cs in groups.items()}
@@ -750,17 +763,52 @@ def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> lis
     ]
 
 
+# The joined table of the last few (workspace state, journey, target, filters): the web app's
+# drivers page and a session's what-ifs ask for the same table again and again, and building
+# it (journey instances + survey join) costs far more than the model fitted on it.
+_TABLES: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_TABLES_MAX = 8
+_TABLES_LOCK = threading.Lock()  # the web app calls from a thread pool
+
+
+def _workspace_state(ws, resp: pd.DataFrame, outs: pd.DataFrame) -> tuple:
+    """What changes when anything the table is built from changes: the journey definitions
+    and import records (the YAML), the database file, and the survey and outcome rows."""
+    from journeylens.workspace import CONFIG_NAME, DB_NAME
+
+    root = Path(str(getattr(ws, "path", "")))
+    stamps = []
+    for name in (CONFIG_NAME, DB_NAME, f"{DB_NAME}.wal"):
+        try:
+            st = (root / name).stat()
+            stamps.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamps.append(None)
+    rows = tuple(
+        (len(f), int(pd.util.hash_pandas_object(f.astype(str), index=False).sum()))
+        for f in (resp, outs)
+    )
+    return (str(root.resolve()), *stamps, rows)
+
+
 def _journey_table(ws, journey, target, filters):
     from journeylens.voice import outcomes_frame, responses_frame, voice_table
 
     resp = responses_frame(ws)
+    outs_frame = outcomes_frame(ws)
     surveys = sorted(resp["survey"].dropna().unique())
-    outs = sorted(outcomes_frame(ws)["outcome"].dropna().unique())
+    outs = sorted(outs_frame["outcome"].dropna().unique())
     if target not in surveys and target not in outs:
         raise InputError(
             f"{target!r} is neither a survey nor an outcome of the workspace; surveys: "
             f"{', '.join(surveys) or 'none'}; outcomes: {', '.join(outs) or 'none'}"
         )
+    key = (_workspace_state(ws, resp, outs_frame), journey, target, repr(filters))
+    with _TABLES_LOCK:
+        cached = _TABLES.get(key)
+        if cached is not None:
+            _TABLES.move_to_end(key)
+            return cached.copy()
     table = voice_table(
         ws,
         journey,
@@ -768,7 +816,11 @@ def _journey_table(ws, journey, target, filters):
         outcomes=[target] if target in outs else [],
         filters=filters,
     )
-    return table
+    with _TABLES_LOCK:
+        _TABLES[key] = table
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.popitem(last=False)
+    return table.copy()
 
 
 def journey_drivers(
@@ -786,6 +838,8 @@ def journey_drivers(
 
     ``target`` names a survey (e.g. ``"csat_install"``; instances with a response) or an
     outcome (e.g. ``"churn"``; every instance).  Features default to :func:`journey_features`.
+    The joined table is kept for later calls on the same workspace state, journey, target and
+    filters (e.g. :func:`journey_what_if`): the last eight, rebuilt after any import.
 
     Examples
     --------

@@ -143,7 +143,7 @@ def report_data(
     """
     from journeylens import __version__
     from journeylens.cases import case_table
-    from journeylens.diagnose import diagnose
+    from journeylens.diagnose import _Journeys, diagnose
     from journeylens.variants import case_variants, variants
 
     if not (hasattr(source, "events") and hasattr(source, "backend")):
@@ -158,8 +158,11 @@ def report_data(
         )
     cases = case_table(events)
     overview = _overview(events, cases)
-    journeys, melons, jnotes = _journeys(source)
-    diagnosis = diagnose(source, voice=voice)
+    # One Journey object per journey for the whole report: each caches its instances, which
+    # the KPIs, the diagnosis and the voice model all read (built once instead of twice).
+    shared = _Journeys(source) if hasattr(source, "journey_names") else source
+    journeys, melons, jnotes = _journeys(shared)
+    diagnosis = diagnose(shared, voice=voice)
     var = variants(events, top=top_variants)
     variant_rows = [
         {

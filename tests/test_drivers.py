@@ -198,3 +198,20 @@ def test_a_feature_constant_in_some_bootstrap_samples_keeps_relative_weights_fin
     assert np.isfinite(d.table.share.astype(float)).all()
     rare = d.table.set_index("feature").loc["rare"]
     assert float(rare.share) < 0.05
+
+
+def test_journey_table_is_built_once_per_journey_and_target(demo, monkeypatch):
+    from collections import OrderedDict
+
+    from journeylens import drivers, voice
+
+    ws, _ = demo
+    monkeypatch.setattr(drivers, "_TABLES", OrderedDict())  # whatever earlier tests cached
+    d = journey_drivers(ws, "new_connection", "csat_install", n_boot=2)
+    built = []
+    real = voice.voice_table
+    monkeypatch.setattr(voice, "voice_table", lambda *a, **k: built.append(a[1]) or real(*a, **k))
+    w = journey_what_if(ws, "new_connection", "csat_install", "n_contacts", scale=0.5, n_boot=5)
+    assert built == [] and w.n == d.n  # the drivers' table, reused
+    journey_what_if(ws, "new_connection", "nps_journey", "n_contacts", scale=0.5, n_boot=5)
+    assert built == ["new_connection"]  # another target: its own table
