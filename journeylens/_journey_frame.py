@@ -41,6 +41,27 @@ if TYPE_CHECKING:
     from journeylens.journeys import CaseSelection, Journey
 
 INSTANCE = "instance_id"
+#: Columns that identify an instance and place it in time, first in every instance table.
+INSTANCE_KEYS = (INSTANCE, "customer_id", "case_id", "case_ids", "start", "end", "duration_s")
+#: What the journey measured about an instance (outcomes, never candidate causes), before the
+#: per-stage and per-measure durations.
+INSTANCE_MEASURES = (
+    "promise_s",
+    "promise_met",
+    "n_events",
+    "n_touchpoints",
+    "n_handoffs",
+    "n_contacts",
+    "n_repeat_contacts",
+    "rework",
+    "rework_events",
+    "cancelled",
+    "completed",
+    "processing_s",
+    "wait_in_lane_s",
+    "wait_handoff_s",
+    "rework_s",
+)
 #: Columns of the ``cases`` table that are not attributes.
 _CASE_STANDARD = (
     "case_id",
@@ -515,28 +536,8 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
     stage_cols = list(d.stage_columns().values())
     measure_cols = [f"{slug(n)}_s" for n in d.measures]
     cols = [
-        INSTANCE,
-        "customer_id",
-        "case_id",
-        "case_ids",
-        "start",
-        "end",
-        "duration_s",
-        "promise_s",
-        "promise_met",
-        "n_events",
-        "n_touchpoints",
-        "n_handoffs",
-        "n_contacts",
-        "n_repeat_contacts",
-        "rework",
-        "rework_events",
-        "cancelled",
-        "completed",
-        "processing_s",
-        "wait_in_lane_s",
-        "wait_handoff_s",
-        "rework_s",
+        *INSTANCE_KEYS,
+        *INSTANCE_MEASURES,
         *stage_cols,
         *measure_cols,
         "start_channel",

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from journeylens._bottlenecks import Bottlenecks, bottlenecks
+from journeylens._journey_frame import INSTANCE_KEYS, INSTANCE_MEASURES
 from journeylens._steps import jsonable, months, records, steps
 from journeylens._waste import (
     Waste,
@@ -609,31 +610,8 @@ def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Ca
             continue
         if len(inst) < 2 * min_support:
             continue
-        outcome_cols = {
-            "promise_s",
-            "promise_met",
-            "n_events",
-            "n_touchpoints",
-            "n_handoffs",
-            "n_contacts",
-            "n_repeat_contacts",
-            "rework",
-            "rework_events",
-            "cancelled",
-            "completed",
-            "processing_s",
-            "wait_in_lane_s",
-            "wait_handoff_s",
-            "rework_s",
-            "journey",
-        }
-        attrs = [
-            c
-            for c in inst.columns
-            if c not in outcome_cols
-            and not c.endswith("_s")
-            and c not in ("instance_id", "customer_id", "case_id", "case_ids", "start", "end")
-        ]
+        not_causes = {*INSTANCE_KEYS, *INSTANCE_MEASURES, "journey"}
+        attrs = [c for c in inst.columns if c not in not_causes and not c.endswith("_s")]
         targets = []
         if "promise_met" in inst.columns and inst["promise_met"].notna().any():
             met = inst["promise_met"]
