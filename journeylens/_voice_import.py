@@ -244,9 +244,7 @@ def import_source(
                 )
     source_id = 1 + max((s["id"] for s in ws.config.get("sources", [])), default=0)
     con = ws.con
-    con.execute("BEGIN TRANSACTION")
-    tmp_config: Path | None = None
-    try:
+    with ws._transaction() as config:
         con.execute(RESPONSES_DDL if kind == "responses" else OUTCOMES_DDL)
         con.execute(ingest.REJECTS_DDL)
         staged = readers.stage(
@@ -314,19 +312,7 @@ def import_source(
             entry["table"] = table
         if query:
             entry["query"] = query
-        config = dict(ws.config)
         config["sources"] = [*config.get("sources", []), entry]
-        if ws._persist_config:
-            tmp_config = ws._write_config(config)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        if tmp_config is not None:
-            tmp_config.unlink(missing_ok=True)
-        raise
-    if tmp_config is not None:
-        os.replace(tmp_config, ws.path / "journeylens.yaml")
-    ws.config = config
     return report
 
 

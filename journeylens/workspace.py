@@ -8,10 +8,11 @@ in one transaction, and the YAML is replaced (by an atomic rename) only once tha
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -274,9 +275,7 @@ class Workspace:
             "lifecycle": lifecycle_column,
         }
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        tmp_config: Path | None = None
-        try:
+        with self._transaction() as config:
             (progress or (lambda _m: None))("reading " + Path(spath).name)
             staged = readers.stage(
                 con,
@@ -310,7 +309,6 @@ class Workspace:
             case_attrs, report.out_of_order_cases = derived.rebuild(con, source_id=source_id)
             ingest.cleanup(con)
             readers.release(con)
-            config = dict(self.config)
             entry: dict[str, Any] = {
                 "id": source_id,
                 "path": str(Path(spath).resolve()) if fmt != "database" else spath,
@@ -333,19 +331,6 @@ class Workspace:
                 entry["query"] = query
             config["sources"] = [*config.get("sources", []), entry]
             config["case_attributes"] = case_attrs
-            if self._persist_config:
-                tmp_config = self._write_config(config)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            con.execute("SET TimeZone = 'UTC'")
-            if tmp_config is not None:
-                tmp_config.unlink(missing_ok=True)
-            raise
-        con.execute("SET TimeZone = 'UTC'")
-        if tmp_config is not None:
-            os.replace(tmp_config, self.path / CONFIG_NAME)
-        self.config = config
         return report
 
     def import_responses(self, path: str | os.PathLike[str], **options: Any):
@@ -447,6 +432,35 @@ class Workspace:
         config = dict(self.config)
         config["journeys"] = {k: v for k, v in config["journeys"].items() if k != name}
         self._commit_config(config)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[dict[str, Any]]:
+        """One transaction over the DuckDB file and ``journeylens.yaml``: both change or neither.
+
+        Yields a copy of the config for the caller to edit; on success the new YAML is written
+        beside the old one before COMMIT and renamed over it after, on failure the database
+        rolls back and the old YAML stays.
+        """
+        con = self.con
+        config = dict(self.config)
+        con.execute("BEGIN TRANSACTION")
+        tmp_config: Path | None = None
+        try:
+            yield config
+            if self._persist_config:
+                tmp_config = self._write_config(config)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            if tmp_config is not None:
+                tmp_config.unlink(missing_ok=True)
+            raise
+        finally:
+            # A source's --timezone is set for the import only.
+            con.execute("SET TimeZone = 'UTC'")
+        if tmp_config is not None:
+            os.replace(tmp_config, self.path / CONFIG_NAME)
+        self.config = config
 
     def _commit_config(self, config: dict[str, Any]) -> None:
         if self._persist_config:
