@@ -37,28 +37,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens.cases import CASE_COLUMNS
 from journeylens.errors import InputError
-from journeylens.schema import CASE
 
 __all__ = ["Causes", "case_causes", "case_target", "case_units", "find_causes", "wilson"]
 
-#: Columns never used as attributes: identifiers, times and the case table's own measures.
+#: Columns never used as attributes: identifiers, times and the case table's own measures
+#: (the first activity stays a candidate cause; the last one is an outcome).
 _NOT_ATTRIBUTES = frozenset(
-    {
-        CASE,
-        "case_ids",
-        "instance_id",
-        "customer_id",
-        "start",
-        "end",
-        "duration_s",
-        "events",
-        "activities",
-        "rework",
-        "handoffs_resource",
-        "handoffs_department",
-        "last_activity",  # an outcome, not a cause
-    }
+    {*CASE_COLUMNS, "case_ids", "instance_id", "customer_id"} - {"first_activity"}
 )
 _Z = 1.959963984540054  # two-sided 95%
 
