@@ -526,8 +526,9 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
             has_from = df["_promise_from"].notna()
             met[has_from & span.notna()] = span[has_from & span.notna()] <= within
             # Not delivered: broken once the deadline passed before the data ends; open else.
-            overdue = df["_promise_from"] + pd.Timedelta(seconds=within) < data_end
-            met[has_from & span.isna() & overdue] = False
+            if data_end is not None:
+                overdue = df["_promise_from"] + pd.Timedelta(seconds=within) < data_end
+                met[has_from & span.isna() & overdue] = False
             df["promise_met"] = met
     if d.promise is None:
         df["promise_s"] = float("nan")

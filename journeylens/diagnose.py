@@ -45,7 +45,7 @@ from journeylens._waste import (
     waste,
 )
 from journeylens.causes import Causes, case_causes, find_causes
-from journeylens.errors import InputError
+from journeylens.errors import InputError, JourneylensError
 from journeylens.processmap import humanize_seconds as _h
 
 __all__ = [
@@ -606,7 +606,7 @@ def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Ca
     for name in names():
         try:
             inst = ws.journey(name).instances(filters)
-        except Exception:
+        except JourneylensError:
             continue
         if len(inst) < 2 * min_support:
             continue
@@ -647,8 +647,8 @@ def _promise_opportunities(ws, filters: Any = None) -> list[dict[str, Any]]:
     out = []
     for name in names():
         try:
-            inst = ws.journey(name).instances()
-        except Exception:
+            inst = ws.journey(name).instances(filters)
+        except JourneylensError:
             continue
         if "promise_met" not in inst.columns or inst["promise_met"].isna().all():
             continue

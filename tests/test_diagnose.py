@@ -259,6 +259,15 @@ def test_diagnose_a_filtered_journey(demo):
         diagnose(ws, filters=CaseAttribute("journey", "no_such_journey"))
 
 
+def test_promise_opportunities_follow_the_filters(demo, demo_diagnosis):
+    ws, _ = demo
+    promised = {o["journey"] for o in demo_diagnosis.opportunities if o["kind"] == "promise"}
+    assert "new_connection" in promised
+    d = diagnose(ws, filters=CaseAttribute("journey", "home_move"), voice=False)
+    promised = {o["journey"] for o in d.opportunities if o["kind"] == "promise"}
+    assert "new_connection" not in promised
+
+
 def test_helpdesk_real_log(tmp_path_factory, data_dir):
     path = helpdesk_path(tmp_path_factory.getbasetemp(), data_dir / "helpdesk.csv")
     with Workspace.open(path) as ws:

@@ -401,6 +401,15 @@ def test_filters_apply_before_the_journey():
     assert len(j.instances()) == 6
 
 
+def test_a_filter_that_leaves_no_instance_gives_an_empty_table():
+    from journeylens.filters import CaseIds
+
+    j = journey(ALL)
+    empty = j.instances(CaseIds(["no such case"]))
+    assert empty.empty
+    assert list(empty.columns) == list(j.instances().columns)
+
+
 def test_lanes_from_a_column_with_a_map():
     tps = [{k: v for k, v in tp.items() if k != "lane"} for tp in BASE["touchpoints"]]
     rows = [
