@@ -26,8 +26,9 @@ the definition)::
 Families are ranked by instances, then by path (byte order of the key), so their ids (``F1``
 for the most frequent) are the same across runs and input row orders.  The most frequent are
 kept (``top``, ``coverage``, ``min_share``); the rest are pooled into ``other``.  Labels say
-how a family differs from ``F1`` when that is short (``F2 (23%): F1 + Order details corrected
-+ Technician visit ×2+``), else its path.
+how a family differs from ``F1`` when that is short (``F2 (23%): F1 + Technician visit ×2+ +
+Order details corrected``), else its path (``first → second → … → last (N steps)`` beyond six
+steps; the full path is in the table).
 
 The paths are one Ibis query over the journey's shared per-event frame (two group-bys, no
 window of their own: the previous touchpoint is a column of the frame), so on DuckDB they cost
@@ -76,7 +77,8 @@ _SEP = "\x1f"
 _MARK = "\x1e"
 #: Paths of a family label shown in full up to this many steps (else first two … last).
 _FULL_PATH = 6
-#: A label says how a family differs from F1 when that takes at most this many changes.
+#: A label says how a family differs from F1 when that takes at most this many changes (and
+#: at most half as many as the family has steps).
 _MAX_CHANGES = 4
 
 
@@ -193,7 +195,8 @@ def _rank(
         fid = f"F{i + 1}"
         desc = _path_text(steps)
         changes = _changes(steps, base, place) if i and steps and base else []
-        if changes and len(changes) <= _MAX_CHANGES:
+        # The changes say it better than the path only when they are few and the path long.
+        if changes and len(changes) <= min(_MAX_CHANGES, len(steps) // 2):
             desc = "F1 " + " ".join(changes)
         label = f"{fid} ({_share(n[i] / total)}): {desc}"
         labels[keys[i]] = (fid, label)
