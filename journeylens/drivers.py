@@ -192,7 +192,11 @@ def _design(
     n_rows = len(X)
     tol = 1e-8 * n_rows
     basis = np.empty((n_rows, 0))
-    for c in list(X.columns):
+    # Numbers and flags are tried first, whatever the order of the features: when a flag is a
+    # sum of category levels (rework = every variant family but the main route), a level is
+    # what gets left out, so the flag stays in the model (and in what-ifs) in every call.
+    levels = {c for f in reference for c in groups[f]}
+    for c in [c for c in X.columns if c not in levels] + [c for c in X.columns if c in levels]:
         v = X[c].to_numpy()
         if np.ptp(v) == 0:
             notes.append(f"{labels[c]}: constant; left out")
@@ -213,7 +217,7 @@ def _design(
             continue
         basis = np.column_stack([basis, r / norm])
         kept.append(c)
-    X = X[kept]
+    X = X[[c for c in X.columns if c in kept]]  # in the order of the features
     groups = {f: [c for c in cs if c in kept] for f, cs in groups.items()}
     groups = {f: cs for f, cs in groups.items() if cs}
     if not groups:
