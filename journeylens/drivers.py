@@ -12,7 +12,10 @@ both with bootstrap intervals and a stability check (how well the ranking of eac
 agrees with the full-sample ranking), and with the **effect in the outcome's units** from a
 multiple regression on the same features: points per unit of the feature for a score
 ("each extra handoff: −0.4 CSAT points"), percentage points (and log-odds) for a binary
-outcome.  Durations (``*_s`` columns) are expressed in days.  Constant features and features
+outcome; for a category (a team, the variant family of
+:meth:`journeylens.journeys.Journey.variant_families`), every level's effect against the most
+frequent one, raw and adjusted (``Drivers.levels``; levels of fewer than 10 rows pooled).
+Durations (``*_s`` columns) are expressed in days.  Constant features and features
 that are an exact linear combination of others are dropped with a note; strongly correlated
 pairs (|r| ≥ 0.7) are flagged, since their shares and effects trade off against each other.
 
@@ -882,8 +885,9 @@ def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> lis
     """The default driver features of a journey-instance table.
 
     Promise met, handoffs, customer contacts, rework, the wait at handoffs, the time in each
-    stage and every named measure (e.g. a service gap), the starting channel and the case
-    attributes — not the totals that are sums of these (end-to-end time, processing, ...).
+    stage and every named measure (e.g. a service gap), the starting channel, the variant
+    family (when the table has one, as :func:`journeylens.voice.voice_table` adds) and the
+    case attributes — not the totals that are sums of these (end-to-end time, processing, ...).
     """
     return [
         c

@@ -891,6 +891,10 @@ class Journey:
         ``min_share``) get ids ``F1, F2 ...``; the rest are pooled into ``other``.  Columns:
         ``family, label, path, steps, paths, instances, share, cumulative_share,
         median_duration_s, promise_met``.  See :mod:`journeylens._journey_variants`.
+
+        Examples
+        --------
+        >>> ws.journey("new_connection").variant_families()[["family", "label"]]  # doctest: +SKIP
         """
         from journeylens._journey_variants import variant_families
 
