@@ -150,6 +150,8 @@ def test_filters_apply_first():
         "F2 (33%): Order → Check → Fix ×2+ → Redo → Close",
         "F3 (33%): Order → Check → Fix → Close",
     ]
+    assert journey(ROWS).variant_families(CaseIds(["nope"])).empty
+    assert journey(ROWS).instance_families(CaseIds(["nope"])).empty
 
 
 def test_one_family_is_a_constant_feature_left_out_with_a_note():
