@@ -877,6 +877,42 @@ class Journey:
             self._cache[key] = jf.journey_instances(self, filters)
         return self._cache[key].copy()
 
+    def variant_families(
+        self,
+        filters: Filter | None = None,
+        *,
+        top: int | None = 8,
+        coverage: float | None = None,
+        min_share: float | None = 0.01,
+    ) -> pd.DataFrame:
+        """Variant families: instances grouped by the touchpoints they reached (repeats marked).
+
+        The ``top`` most frequent families (also cut by ``coverage`` of the instances and by
+        ``min_share``) get ids ``F1, F2 ...``; the rest are pooled into ``other``.  Columns:
+        ``family, label, path, steps, paths, instances, share, cumulative_share,
+        median_duration_s, promise_met``.  See :mod:`journeylens._journey_variants`.
+
+        Examples
+        --------
+        >>> ws.journey("new_connection").variant_families()[["family", "label"]]  # doctest: +SKIP
+        """
+        from journeylens._journey_variants import variant_families
+
+        return variant_families(self, filters, top=top, coverage=coverage, min_share=min_share)
+
+    def instance_families(
+        self,
+        filters: Filter | None = None,
+        *,
+        top: int | None = 8,
+        coverage: float | None = None,
+        min_share: float | None = 0.01,
+    ) -> pd.DataFrame:
+        """Each instance's variant family: ``instance_id, family, variant_family`` (label)."""
+        from journeylens._journey_variants import instance_families
+
+        return instance_families(self, filters, top=top, coverage=coverage, min_share=min_share)
+
     def touchpoints(self, filters: Filter | None = None) -> pd.DataFrame:
         """Touchpoint KPIs: volume, cases, processing and wait times, SLA attainment, repeats."""
         from journeylens.journey_kpis import touchpoint_kpis

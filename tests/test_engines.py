@@ -93,3 +93,24 @@ def test_variants_and_case_table_parity(spark, helpdesk):
     assert ca["events"].tolist() == cb["events"].tolist()
     assert ca["duration_s"].round(3).tolist() == cb["duration_s"].round(3).tolist()
     assert ca["rework"].tolist() == cb["rework"].tolist()
+
+
+def test_journey_variant_families_parity(spark, tmp_path):
+    """Variant families (journey frame → paths → families) on Spark equal DuckDB's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from _journeys import journey, log
+    from test_journey_variants import ROWS
+
+    from journeylens.engines import spark_events
+    from journeylens.journeys import Journey
+
+    table = log(ROWS).to_pyarrow()
+    n = table.num_rows
+    table = table.append_column("lifecycle", pa.array([None] * n, pa.string()))
+    table = table.append_column("source_id", pa.array([0] * n, pa.int64()))
+    pq.write_table(table, tmp_path / "rows.parquet")
+    on_duckdb = journey(ROWS)
+    on_spark = Journey(on_duckdb.definition, spark_events(tmp_path / "rows.parquet", session=spark))
+    pd.testing.assert_frame_equal(on_spark.variant_families(), on_duckdb.variant_families())
+    pd.testing.assert_frame_equal(on_spark.instance_families(), on_duckdb.instance_families())
