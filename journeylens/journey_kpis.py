@@ -65,7 +65,7 @@ def _materialized(journey: Journey, filters: Filter | None, *, window: bool = Fa
 
     Shared by instances, touchpoints, watermelon and map (see
     :func:`journeylens._journey_frame.frame`); ``window`` is kept for callers and ignored:
-    the shared frame always has ``in_promise``.
+    ``in_promise`` is joined on where it is needed (:func:`_time_by_place`).
     """
     from journeylens._journey_frame import frame
 
@@ -633,6 +633,10 @@ def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
     touchpoint; with a promise, only the time between its milestones.
     """
     if journey.definition.promise is not None:
+        from journeylens._journey_frame import _promise_window
+
+        if "in_promise" not in ev.columns:  # the shared frame leaves it to those who need it
+            ev = _promise_window(journey, ev)
         ev = ev.filter(ev.in_promise)
     parts = {
         "processing_part_s": ("processing", "touchpoint"),
