@@ -538,7 +538,6 @@ def watermelon(
     inst = journey.instances(filters)
     with _materialized(journey, filters, window=True) as ev:
         tps = touchpoint_kpis(journey, filters, _ev=ev)
-        per_place = _time_by_place(journey, ev)
     with_sla = tps[(tps["sla_events"] > 0) & ~tps["is_contact"]].reset_index(drop=True)
     events_checked = int(with_sla["sla_events"].sum())
     sla_att = with_sla["sla_met"].sum() / events_checked if events_checked else None
@@ -574,7 +573,8 @@ def watermelon(
             }
         )
     decomposition = pd.DataFrame(dec_rows)
-    places = _contributors(per_place, broken, kept)
+    with _materialized(journey, filters) as ev:
+        places = _contributors(_time_by_place(journey, ev, broken, kept), broken, kept)
     by_kind = places.groupby("kind")[["mean_s", "mean_s_kept", "extra_s", "share"]].sum()
     window = pd.DataFrame(
         [
@@ -626,11 +626,15 @@ def _promise_text(journey: Journey) -> str:
     return f"{' / '.join(p.to)} within {humanize_seconds(p.within_s)} of {' / '.join(p.from_)}"
 
 
-def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
-    """Seconds per (instance, kind, place): one aggregate, reshaped in pandas.
+def _time_by_place(
+    journey: Journey, ev: Any, broken: pd.DataFrame, kept: pd.DataFrame
+) -> pd.DataFrame:
+    """Seconds per (kind, place), summed over broken and over kept instances.
 
     Places: handoff waits per lane pair, in-lane waits per lane, rework and processing per
-    touchpoint; with a promise, only the time between its milestones.
+    touchpoint; with a promise, only the time between its milestones.  The engine sums per
+    place and status (the instances' status travels as a small in-memory table), so only a
+    few hundred rows come back.
     """
     if journey.definition.promise is not None:
         from journeylens._journey_frame import _promise_window
@@ -644,44 +648,46 @@ def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
         "wait_handoff_part_s": ("handoff wait", "pair"),
         "rework_part_s": ("rework", "touchpoint"),
     }
+    ids = [*broken["instance_id"], *kept["instance_id"]]
+    status = ibis.memtable(
+        pd.DataFrame(
+            {
+                "_sid": pd.Series(ids, dtype=object).astype(str),
+                "_broken": [True] * len(broken) + [False] * len(kept),
+            }
+        )
+    )
+    ev = ev.join(status, ev.instance_id.cast("string") == status._sid)
     ev = ev.mutate(pair=ev.from_lane.concat(" → ", ev.to_lane))
-    keys = ["instance_id", "touchpoint", "lane", "pair"]
+    keys = ["_broken", "touchpoint", "lane", "pair"]
     agg = ev.group_by(keys).agg(**{c: ev[c].sum() for c in parts}).to_pyarrow().to_pandas()
     frames = []
     for col, (kind, place) in parts.items():
         part = agg[agg[col] > 0]
         frames.append(
             pd.DataFrame(
-                {
-                    "instance_id": part["instance_id"],
-                    "kind": kind,
-                    "where": part[place],
-                    "s": part[col],
-                }
+                {"_broken": part["_broken"], "kind": kind, "where": part[place], "s": part[col]}
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    per = pd.concat(frames, ignore_index=True)
+    return per.groupby(["_broken", "kind", "where"], as_index=False)["s"].sum()
 
 
 def _contributors(per: pd.DataFrame, broken: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """Where the time of broken-promise instances goes, by place; vs kept instances."""
     if per.empty:
         return pd.DataFrame(columns=["kind", "where", "mean_s", "mean_s_kept", "extra_s", "share"])
-    b_ids = set(broken["instance_id"])
-    k_ids = set(kept["instance_id"])
-    nb, nk = max(len(b_ids), 1), max(len(k_ids), 1)
-    # Object dtype: isin on Arrow-backed strings loops in Python (a second per million rows).
-    ids = per["instance_id"].astype(object)
-    in_b, in_k = ids.isin(b_ids).to_numpy(), ids.isin(k_ids).to_numpy()
+    nb, nk = max(len(broken), 1), max(len(kept), 1)
+    in_b = per["_broken"].astype(bool).to_numpy()
     total_b = per.loc[in_b, "s"].sum()
     pb = per[in_b].groupby(["kind", "where"])["s"].sum()
-    pk = per[in_k].groupby(["kind", "where"])["s"].sum()
+    pk = per[~in_b].groupby(["kind", "where"])["s"].sum()
     out = pd.DataFrame({"total_s": pb}).join(pd.DataFrame({"total_kept_s": pk}), how="outer")
     out = out.fillna(0.0).reset_index()
     out["mean_s"] = out["total_s"] / nb
-    out["mean_s_kept"] = out["total_kept_s"] / nk if k_ids else None
+    out["mean_s_kept"] = out["total_kept_s"] / nk if len(kept) else None
     out["share"] = out["total_s"] / total_b if total_b > 0 else None
-    out["extra_s"] = out["mean_s"] - (out["mean_s_kept"] if k_ids else 0.0)
+    out["extra_s"] = out["mean_s"] - (out["mean_s_kept"] if len(kept) else 0.0)
     out = out.sort_values(["mean_s", "kind", "where"], ascending=[False, True, True])
     return out[["kind", "where", "mean_s", "mean_s_kept", "extra_s", "share"]].reset_index(
         drop=True
