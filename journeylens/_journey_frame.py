@@ -315,6 +315,18 @@ def frame(journey: Journey, filters: Filter | None) -> ir.Table:
         return backend.table(name)
 
 
+def drop_frames(table: ir.Table) -> None:
+    """Drop the frames materialised on the connection of ``table`` (they hold memory)."""
+    backend = _duckdb_backend(table)
+    if backend is None:
+        return
+    with _frames_lock:
+        cache = backend.__dict__.get("_jl_journey_frames", {})
+        while cache:
+            _, name = cache.popitem()
+            backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
 def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
     """``in_promise``: the gap ending at the event lies between the promise's two milestones.
 
