@@ -12,9 +12,10 @@ are computed when that happens and kept in the DuckDB file, in ``_jl_journey_res
   seconds per place and promise status the watermelon's contributors sum), each an Arrow IPC
   stream, so pandas dtypes come back exactly as computed;
 * each row carries a key (the definition and the case attributes) and the state of the
-  events (their number and the last source id: imports only append).  A journey whose definition was edited by hand in ``journeylens.yaml``,
-  or a workspace changed by an import that did not rebuild (an older journeylens), no longer
-  matches, and the analyses compute from the events as before.
+  events (their number and the last source id: imports only append).  A journey whose
+  definition was edited by hand in ``journeylens.yaml``, or a workspace changed by an import
+  that did not store (an older journeylens), no longer matches, and the analyses compute
+  from the events as before.
 
 Filtered analyses, other engines and journeys built on anything but ``ws.events`` always
 compute.  ``tests/test_journey_store.py`` holds stored and computed results equal.

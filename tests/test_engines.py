@@ -93,3 +93,22 @@ def test_variants_and_case_table_parity(spark, helpdesk):
     assert ca["events"].tolist() == cb["events"].tolist()
     assert ca["duration_s"].round(3).tolist() == cb["duration_s"].round(3).tolist()
     assert ca["rework"].tolist() == cb["rework"].tolist()
+
+
+def test_journey_instances_parity(spark, helpdesk):
+    """The journey frame's portable expression on Spark = the DuckDB fast path."""
+    from journeylens.engines import spark_events
+    from journeylens.journeys import Journey, load_definitions
+
+    ws, parquet = helpdesk
+    ticket = load_definitions(Path(__file__).parent.parent / "docs/examples/helpdesk_journeys.yaml")
+    ticket = ticket["ticket"]
+    on_spark = Journey(ticket, spark_events(parquet, session=spark)).instances()
+    on_duck = Journey(ticket, ws.events).instances()
+    assert len(on_spark) == len(on_duck) == 4580
+    a = _sorted(on_spark, ["instance_id"])
+    b = _sorted(on_duck, ["instance_id"])
+    for col in ("n_events", "n_touchpoints", "n_handoffs", "rework_events", "cancelled"):
+        assert a[col].tolist() == b[col].tolist(), col
+    for col in ("duration_s", "processing_s", "wait_in_lane_s", "wait_handoff_s", "rework_s"):
+        assert a[col].astype(float).round(3).tolist() == b[col].astype(float).round(3).tolist()
