@@ -174,6 +174,8 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
             }
         except JourneylensError:
             continue
+        finally:
+            drop_frames(ws.events)  # one journey's frame in memory at a time
         key = _key(j)
         for part, df in parts.items():
             con.execute(
@@ -181,7 +183,6 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
                 [name, part, key, n_events, _to_bytes(df)],
             )
         out[name] = round(time.perf_counter() - t0, 2)
-    drop_frames(ws.events)
     return out
 
 
