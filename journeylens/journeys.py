@@ -824,6 +824,9 @@ class Journey:
         self._cases = cases
         self._case_attributes = case_attributes
         self._cache: dict[Any, pd.DataFrame] = {}
+        #: (connection, key) of the workspace results this journey may read
+        #: (:mod:`journeylens._journey_store`); None: always compute.
+        self._store: Any = None
 
     @property
     def name(self) -> str:
@@ -873,8 +876,10 @@ class Journey:
         key = None if filters is None else repr(filters)
         if key not in self._cache:
             from journeylens import _journey_frame as jf
+            from journeylens import _journey_store
 
-            self._cache[key] = jf.journey_instances(self, filters)
+            stored = _journey_store.read(self, "instances") if filters is None else None
+            self._cache[key] = stored if stored is not None else jf.journey_instances(self, filters)
         return self._cache[key].copy()
 
     def variant_families(
@@ -999,12 +1004,16 @@ def workspace_journey(ws: Workspace, name: str) -> Journey:
             )
         )
     definition = JourneyDefinition.from_dict(name, defs[name], source=_config_source(ws))
-    return Journey(
+    journey = Journey(
         definition,
         ws.events,
         cases=ws.cases,
         case_attributes=list(ws.config.get("case_attributes") or []),
     )
+    from journeylens import _journey_store
+
+    _journey_store.attach(journey, ws)
+    return journey
 
 
 def with_name(definition: JourneyDefinition, name: str) -> JourneyDefinition:

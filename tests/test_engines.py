@@ -114,3 +114,22 @@ def test_journey_variant_families_parity(spark, tmp_path):
     on_spark = Journey(on_duckdb.definition, spark_events(tmp_path / "rows.parquet", session=spark))
     pd.testing.assert_frame_equal(on_spark.variant_families(), on_duckdb.variant_families())
     pd.testing.assert_frame_equal(on_spark.instance_families(), on_duckdb.instance_families())
+
+
+def test_journey_instances_parity(spark, helpdesk):
+    """The journey frame's portable expression on Spark = the DuckDB fast path."""
+    from journeylens.engines import spark_events
+    from journeylens.journeys import Journey, load_definitions
+
+    ws, parquet = helpdesk
+    ticket = load_definitions(Path(__file__).parent.parent / "docs/examples/helpdesk_journeys.yaml")
+    ticket = ticket["ticket"]
+    on_spark = Journey(ticket, spark_events(parquet, session=spark)).instances()
+    on_duck = Journey(ticket, ws.events).instances()
+    assert len(on_spark) == len(on_duck) == 4580
+    a = _sorted(on_spark, ["instance_id"])
+    b = _sorted(on_duck, ["instance_id"])
+    for col in ("n_events", "n_touchpoints", "n_handoffs", "rework_events", "cancelled"):
+        assert a[col].tolist() == b[col].tolist(), col
+    for col in ("duration_s", "processing_s", "wait_in_lane_s", "wait_handoff_s", "rework_s"):
+        assert a[col].astype(float).round(3).tolist() == b[col].astype(float).round(3).tolist()
