@@ -141,13 +141,15 @@ def map_page(request: Request) -> Response:
 def map_view(request: Request) -> Response:
     data = _data(request)
     query, opts = _query(request), views.MapOptions.parse(request.query_params)
-    pm, svg = data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts))
-    return render(request, "_map.html", svg=Markup(svg), pm=pm, opts=opts, query=query)
+    drawn = data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts), persist=True)
+    return render(request, "_map.html", svg=Markup(drawn["svg"]), drawn=drawn, opts=opts,
+                  query=query)  # fmt: skip
 
 
-def _drawn(data: WorkspaceData, query: views.Query, opts: views.MapOptions) -> tuple[Any, str]:
+def _drawn(data: WorkspaceData, query: views.Query, opts: views.MapOptions) -> dict[str, Any]:
+    """The map as the page shows it (drawing a big map takes longer than simplifying it)."""
     pm = views.process_map(data, query, opts)
-    return pm, pm.to_svg()
+    return {"svg": pm.to_svg(), "activities": len(pm.activities), "arcs": len(pm.edges)}
 
 
 @page
@@ -396,40 +398,66 @@ def logout(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------- the app
-def warm(data: WorkspaceData, stop: threading.Event | None = None) -> None:
-    """Compute what the landing pages show, so the first visitor does not wait for it.
+def warm(
+    data: WorkspaceData,
+    stop: threading.Event | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """Compute what the pages show, so no visitor waits for it; returns the steps that failed.
 
+    Every result lands in the persisted cache (``<workspace>/cache/``), so this is done once
+    per import state and code version: afterwards a (re)started app reads the results back.
     Each step stands alone: one failing analysis (logged) does not keep the others cold.
+    ``progress`` is called with a label before each step.
     """
     query, opts = views.Query(), views.MapOptions()
     journeys = data.vocabulary().journeys
-    steps: list[Callable[[], Any]] = [
-        lambda: data.cached("overview", views.log_overview),
-        lambda: data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts)),
-        *[lambda n=n: journey_views.detail(data, n) for n in journeys],
-        lambda: journey_views.summaries(data),
-        lambda: data.cached(("variants", query), lambda ws: views.variant_table(ws, query)),
-        lambda: data.cached("quality", views.data_quality),
-        *[lambda n=n: journey_views.drivers(data, {"journey": n}) for n in journeys],
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("log overview", lambda: data.cached("overview", views.log_overview)),
+        ("process map", lambda: data.memo(("map-svg", query, opts),
+                                          lambda: _drawn(data, query, opts), persist=True)),
+        *[(f"process map ({statistic})", lambda o=views.MapOptions("performance", statistic):
+           data.memo(("map-svg", query, o), lambda: _drawn(data, query, o), persist=True))
+          for statistic in ("mean", "median")],
+        *[(f"journey {n}", lambda n=n: journey_views.detail(data, n)) for n in journeys],
+        ("journey overview", lambda: journey_views.summaries(data)),
+        ("variants", lambda: data.cached(("variants", query),
+                                         lambda ws: views.variant_table(ws, query))),
+        ("cases", lambda: data.cached(("cases", query, None),
+                                      lambda ws: views.case_list(ws, query, None))),
+        ("data quality", lambda: data.cached("quality", views.data_quality)),
+        *[(f"drivers of {n}", lambda n=n: journey_views.drivers(data, {"journey": n}))
+          for n in journeys],
         # Last, every position of the activity slider of the unfiltered map (one projected
         # directly-follows graph per set of kept activities), so sliding never waits.
-        *[lambda p=p: views.process_map(data, query, views.MapOptions(activities=p))
+        *[(f"process map at {p}% of activities",
+           lambda o=views.MapOptions(activities=p): data.memo(
+               ("map-svg", query, o), lambda: _drawn(data, query, o), persist=True))
           for p in range(100, -1, -1)],
     ]  # fmt: skip
-    for step in steps:
+    failed = 0
+    for label, step in steps:
         if stop is not None and stop.is_set():
-            return
+            break
+        if progress is not None:
+            progress(label)
         try:
             step()
         except Busy:
             raise
         except Exception:
-            log.exception("warming the cache")
+            failed += 1
+            log.exception("warming the cache: %s", label)
+    return failed
 
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     """Warm the cache in a background thread, again whenever an import changes the workspace."""
+    if not app.state.warm:
+        yield
+        return
     stop = threading.Event()
     data: WorkspaceData = app.state.data
 
@@ -460,6 +488,7 @@ def create_app(
     token: str | None = None,
     allowed_hosts: list[str] | None = None,
     secure_cookies: bool = False,
+    warm_up: bool = True,
 ) -> Starlette:
     """The web app of one workspace.
 
@@ -477,6 +506,9 @@ def create_app(
         DNS-rebinding pages from reaching the app; any host otherwise).
     secure_cookies
         Mark the session cookie Secure (behind an HTTPS proxy).
+    warm_up
+        Compute what the pages show in a background thread at start and after every import
+        (results already in the persisted cache are only read back).
 
     Examples
     --------
@@ -526,4 +558,5 @@ def create_app(
     app.state.users = users
     app.state.signer = signer
     app.state.secure = secure_cookies
+    app.state.warm = warm_up
     return app
