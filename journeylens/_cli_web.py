@@ -123,6 +123,7 @@ def cache_warm(
             f"({info['bytes'] / 1e6:.1f} MB), {computed} computed in {seconds:.1f} s"
             + (f"; {failed} step(s) failed (see the log above)" if failed else ""),
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -140,6 +141,7 @@ def cache_info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> N
         f"{info['path']}: {info['entries']} current results ({info['bytes'] / 1e6:.1f} MB), "
         f"{info['stale_entries']} stale; stamp {info['stamp']}, code {info['code']}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
