@@ -291,3 +291,19 @@ def test_serve_warms_in_the_background_unless_told_not_to(helpdesk, monkeypatch)
                 break
             threading.Event().wait(0.1)
     assert len(files(helpdesk)) > 10
+
+
+def test_demo_fills_the_cache_before_serving_unless_told_not_to(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_warm(workspace, **kw):
+        calls.append(workspace)
+        return 12.5, 40, 0
+
+    monkeypatch.setattr("journeylens._cli_web.warm_workspace", fake_warm)
+    target = tmp_path / "demo"
+    r = runner.invoke(cli, ["demo", "-w", str(target), "--scale", "150", "--no-serve"])
+    assert r.exit_code == 0, r.output
+    assert calls == [target] and "web pages precomputed (40 results) in 12 s" in r.stdout
+    r = runner.invoke(cli, ["demo", "-w", str(target), "--scale", "150", "--no-serve", "--no-warm"])
+    assert r.exit_code == 0 and calls == [target] and "precomputed" not in r.stdout
