@@ -139,7 +139,12 @@ def cache_info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> N
         return
     out.print(
         f"{info['path']}: {info['entries']} current results ({info['bytes'] / 1e6:.1f} MB), "
-        f"{info['stale_entries']} stale; stamp {info['stamp']}, code {info['code']}",
+        f"{info['stale_entries']} stale; stamp {info['stamp']}, code {info['code']}; "
+        + (
+            f"filled by a warm-up in {info['filled']['seconds']:.1f} s at {info['filled']['at']}"
+            if info["filled"]
+            else "not filled (journeylens cache warm fills it)"
+        ),
         highlight=False,
         soft_wrap=True,
     )

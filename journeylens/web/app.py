@@ -411,6 +411,9 @@ def warm(
     Each step stands alone: one failing analysis (logged) does not keep the others cold.
     ``progress`` is called with a label before each step.
     """
+    import time
+
+    started, state = time.perf_counter(), data.state()
     query, opts = views.Query(), views.MapOptions()
     journeys = data.vocabulary().journeys
     steps: list[tuple[str, Callable[[], Any]]] = [
@@ -439,7 +442,7 @@ def warm(
     failed = 0
     for label, step in steps:
         if stop is not None and stop.is_set():
-            break
+            return failed + 1
         if progress is not None:
             progress(label)
         try:
@@ -449,6 +452,8 @@ def warm(
         except Exception:
             failed += 1
             log.exception("warming the cache: %s", label)
+    if not failed and data.store is not None and data.state() == state:
+        data.store.mark_filled(state, time.perf_counter() - started)
     return failed
 
 
@@ -465,25 +470,30 @@ def prime(data: WorkspaceData) -> None:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Warm the cache in a background thread, again whenever an import changes the workspace."""
+    """Open the workspace once, then fill the cache in a background thread (unless a warm-up
+    stored everything already), again whenever an import changes the workspace."""
     stop = threading.Event()
     data: WorkspaceData = app.state.data
 
     def loop() -> None:
-        prime(data)
         seen = None
-        while app.state.warm and not stop.is_set():
+        while not stop.is_set():
             try:
                 state = data.state()
                 if state != seen:
-                    warm(data, stop)
+                    # A filled persisted cache needs no warm-up: the pages read it directly
+                    # (loading it all into memory would only compete with the first visitors).
+                    if data.store is None or not data.store.filled(state):
+                        warm(data, stop)
                     seen = state
             except Exception:  # busy (an import runs) or broken: the pages say so; retry
                 log.debug("cache warm-up interrupted", exc_info=True)
             stop.wait(3.0)
 
-    thread = threading.Thread(target=loop, name="journeylens-warm", daemon=True)
-    thread.start()
+    # Before the first request is accepted, so no visitor's request competes with it.
+    await run_in_threadpool(prime, data)
+    if app.state.warm:
+        threading.Thread(target=loop, name="journeylens-warm", daemon=True).start()
     try:
         yield
     finally:

@@ -49,6 +49,8 @@ log = logging.getLogger("journeylens.web")
 CACHE_DIR = "cache"
 #: Bumped when the file layout or the encoding changes.
 FORMAT = 1
+#: Marks a stamp folder that a warm-up completed (see :meth:`ResultStore.mark_filled`).
+_FILLED = "filled.marker"
 #: Returned by :meth:`ResultStore.get` when there is no usable entry.
 MISSING: Any = object()
 
@@ -266,6 +268,28 @@ class ResultStore:
                 shutil.rmtree(other, ignore_errors=True)
         self._seen_stamp = folder.name
 
+    def mark_filled(self, state: str, seconds: float) -> None:
+        """Record that every result the pages show is stored for ``state`` (by a warm-up)."""
+        folder = self.root / self.stamp(state)
+        if not self.writable or not folder.is_dir():
+            return
+        doc = {"seconds": round(seconds, 2), "at": dt.datetime.now(dt.UTC).isoformat()}
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            os.replace(tmp, folder / _FILLED)
+        except OSError as e:
+            log.debug("cannot mark %s as filled: %s", folder, e)
+
+    def filled(self, state: str) -> dict[str, Any] | None:
+        """When and how fast a warm-up stored every result for ``state``, if one did."""
+        try:
+            doc = json.loads((self.root / self.stamp(state) / _FILLED).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return doc if isinstance(doc, dict) else None
+
     def clear(self) -> int:
         """Remove every stored result; returns how many files there were."""
         n = sum(1 for _ in self.root.rglob("*.json")) if self.root.is_dir() else 0
@@ -286,4 +310,5 @@ class ResultStore:
             "entries": len(files),
             "bytes": sum(p.stat().st_size for p in files),
             "stale_entries": len(stale),
+            "filled": self.filled(state),
         }
