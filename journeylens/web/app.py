@@ -430,6 +430,7 @@ def warm(
         ("cases", lambda: data.cached(("cases", query, None),
                                       lambda ws: views.case_list(ws, query, None))),
         ("data quality", lambda: data.cached("quality", views.data_quality)),
+        ("the listed cases", lambda: _listed_cases(data, query)),
         *[(f"drivers of {n}", lambda n=n: journey_views.drivers(data, {"journey": n}))
           for n in journeys],
         # Last, every position of the activity slider of the unfiltered map (one projected
@@ -463,9 +464,17 @@ def prime(data: WorkspaceData) -> None:
     the first query (~0.4 s on a loaded 2-core machine)."""
     try:
         with data.open() as ws:
-            views.case_detail(ws, "\x00")
+            views.case_detail(ws, "journeylens: no such case")
     except Exception:  # busy (an import runs) or broken: the pages will say so
         log.debug("priming the workspace connection failed", exc_info=True)
+
+
+def _listed_cases(data: WorkspaceData, query: views.Query) -> None:
+    """The case pages the cases page links to (the longest cases)."""
+    listed = data.cached(("cases", query, None), lambda ws: views.case_list(ws, query, None))
+    for row in listed["cases"]:
+        case_id = str(row["case_id"])
+        data.cached(("case", case_id), lambda ws, c=case_id: views.case_detail(ws, c))
 
 
 @contextlib.asynccontextmanager
