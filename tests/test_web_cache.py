@@ -83,7 +83,9 @@ def test_a_restarted_app_serves_every_page_from_disk_without_opening_the_workspa
     opened = []
 
     def refuse(*args, **kwargs):
-        opened.append(args)
+        # (A warm-up thread of an app of an earlier test may still be finishing its step.)
+        if threading.current_thread().name != "journeylens-warm":
+            opened.append(args)
         raise AssertionError("a page opened the workspace although its result is stored")
 
     # Nothing can be computed without the database: every analysis starts by opening it.

@@ -430,7 +430,7 @@ def warm(
         ("cases", lambda: data.cached(("cases", query, None),
                                       lambda ws: views.case_list(ws, query, None))),
         ("data quality", lambda: data.cached("quality", views.data_quality)),
-        ("the listed cases", lambda: _listed_cases(data, query)),
+        ("the listed cases", lambda: _listed_cases(data, query, stop)),
         *[(f"drivers of {n}", lambda n=n: journey_views.drivers(data, {"journey": n}))
           for n in journeys],
         # Last, every position of the activity slider of the unfiltered map (one projected
@@ -469,10 +469,12 @@ def prime(data: WorkspaceData) -> None:
         log.debug("priming the workspace connection failed", exc_info=True)
 
 
-def _listed_cases(data: WorkspaceData, query: views.Query) -> None:
+def _listed_cases(data: WorkspaceData, query: views.Query, stop: threading.Event | None) -> None:
     """The case pages the cases page links to (the longest cases)."""
     listed = data.cached(("cases", query, None), lambda ws: views.case_list(ws, query, None))
     for row in listed["cases"]:
+        if stop is not None and stop.is_set():
+            return
         case_id = str(row["case_id"])
         data.cached(("case", case_id), lambda ws, c=case_id: views.case_detail(ws, c))
 
