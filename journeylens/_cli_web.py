@@ -1,6 +1,8 @@
-"""CLI of the web app: ``journeylens serve`` and ``journeylens users add|list|remove``.
+"""CLI of the web app: ``journeylens serve``, ``journeylens users add|list|remove`` and
+``journeylens cache warm|info|clear`` (the persisted results the pages show).
 
-``journeylens demo`` calls :func:`serve_workspace` after building the demo workspace.
+``journeylens demo`` calls :func:`warm_workspace` and :func:`serve_workspace` after building
+the demo workspace.
 """
 
 from __future__ import annotations
@@ -13,18 +15,42 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from journeylens.cli import JsonOpt, WorkspaceOpt, _print_json, app, err, out
+from journeylens.cli import JsonOpt, WorkspaceOpt, _print_json, _progress, app, err, out
 from journeylens.errors import InputError
 
-__all__ = ["serve_workspace"]
+__all__ = ["serve_workspace", "warm_workspace"]
 
 DEFAULT_PORT = 8765
 users_app = typer.Typer(help="Accounts of the web app (stored in the workspace's users.yaml).",
                         no_args_is_help=True)  # fmt: skip
+cache_app = typer.Typer(
+    help="The web app's persisted results (<workspace>/cache/): fill, inspect, clear.",
+    no_args_is_help=True,
+)
+
+
+def warm_workspace(workspace: Path, *, quiet: bool = False) -> tuple[float, int, int]:
+    """Fill the persisted cache of ``workspace`` with what the web pages show.
+
+    Returns the seconds it took, the results computed (0 when all were stored already) and
+    the steps that failed.  A rich status line names the current step.
+    """
+    import time
+
+    from journeylens.web.app import warm
+    from journeylens.web.data import WorkspaceData
+
+    data = WorkspaceData(workspace)
+    t = time.perf_counter()
+    with _progress(quiet) as step:
+        count = iter(range(1, 1_000_000))
+        failed = warm(data, progress=lambda label: step(
+            f"web cache: {label} (step {next(count)}, {time.perf_counter() - t:.0f} s)"))  # fmt: skip
+    return time.perf_counter() - t, data.hits["computed"], failed
 
 
 def serve_workspace(workspace: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                    open_browser: bool = False) -> None:  # fmt: skip
+                    open_browser: bool = False, warm_up: bool = True) -> None:  # fmt: skip
     """Serve the web app of ``workspace`` until interrupted (Ctrl+C)."""
     import uvicorn
 
@@ -32,7 +58,7 @@ def serve_workspace(workspace: Path, *, host: str = "127.0.0.1", port: int = DEF
     from journeylens.web.security import is_loopback
 
     token = secrets.token_urlsafe(24) if is_loopback(host) else None
-    application = create_app(workspace, host=host, token=token)
+    application = create_app(workspace, host=host, token=token, warm_up=warm_up)
     shown = f"[{host}]" if ":" in host else host
     if token:
         url = f"http://{shown}:{port}/?token={token}"
@@ -64,9 +90,75 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the link in a browser.")
     ] = False,
+    warm_up: Annotated[
+        bool,
+        typer.Option(
+            "--warm/--no-warm",
+            help="Compute what the pages show in the background (into the persisted cache).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web app (process maps, journeys, drivers, cases, comments) of a workspace."""
-    serve_workspace(workspace, host=host, port=port, open_browser=open_browser)
+    serve_workspace(workspace, host=host, port=port, open_browser=open_browser, warm_up=warm_up)
+
+
+@cache_app.command("warm")
+def cache_warm(
+    workspace: WorkspaceOpt = Path("."),
+    json_: JsonOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
+) -> None:
+    """Compute and store what the web pages show (a started app then answers at once)."""
+    from journeylens.web.cache import ResultStore
+    from journeylens.web.data import WorkspaceData
+
+    seconds, computed, failed = warm_workspace(workspace, quiet=quiet or json_)
+    info = ResultStore(workspace).info(WorkspaceData(workspace).state())
+    summary = {**info, "seconds": round(seconds, 2), "computed": computed, "failed": failed}
+    if json_:
+        _print_json(summary)
+    else:
+        out.print(
+            f"web cache of {workspace}: {info['entries']} results "
+            f"({info['bytes'] / 1e6:.1f} MB), {computed} computed in {seconds:.1f} s"
+            + (f"; {failed} step(s) failed (see the log above)" if failed else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@cache_app.command("info")
+def cache_info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> None:
+    """Where the persisted results are and how many belong to the workspace's current state."""
+    from journeylens.web.cache import ResultStore
+    from journeylens.web.data import WorkspaceData
+
+    info = ResultStore(workspace).info(WorkspaceData(workspace).state())
+    if json_:
+        _print_json(info)
+        return
+    out.print(
+        f"{info['path']}: {info['entries']} current results ({info['bytes'] / 1e6:.1f} MB), "
+        f"{info['stale_entries']} stale; stamp {info['stamp']}, code {info['code']}; "
+        + (
+            f"filled by a warm-up in {info['filled']['seconds']:.1f} s at {info['filled']['at']}"
+            if info["filled"]
+            else "not filled (journeylens cache warm fills it)"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@cache_app.command("clear")
+def cache_clear(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Remove the persisted results (the app recomputes them on demand)."""
+    from journeylens.web.cache import ResultStore
+    from journeylens.web.data import WorkspaceData
+
+    WorkspaceData(workspace)  # a clear error when DIR is no workspace
+    n = ResultStore(workspace).clear()
+    err.print(f"removed {n} cached results from {workspace / 'cache'}", highlight=False)
 
 
 @users_app.command("add")
@@ -119,3 +211,4 @@ def users_remove(name: str, workspace: WorkspaceOpt = Path(".")) -> None:
 
 
 app.add_typer(users_app, name="users")
+app.add_typer(cache_app, name="cache")

@@ -290,6 +290,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not serve.")] = False,
     port: Annotated[int, typer.Option(help="Port of the web app.")] = 8765,
+    warm: Annotated[
+        bool, typer.Option("--warm/--no-warm", help="Fill the web app's cache after building.")
+    ] = True,
 ) -> None:
     """Build the demo workspace (a generated broadband provider) and show where to look."""
     from journeylens.demo import build_demo
@@ -314,6 +317,9 @@ def demo(
         f"  journeylens stats pingpong -w {w}",
         highlight=False,
     )
+    if warm:
+        seconds, computed, _failed = _cli_web.warm_workspace(workspace)
+        out.print(f"web pages precomputed ({computed} results) in {seconds:.0f} s", highlight=False)
     if not no_serve:
         _cli_web.serve_workspace(workspace, port=port)
 

@@ -17,7 +17,9 @@ runner = CliRunner()
 
 def test_demo_builds_a_workspace_with_every_generated_event(tmp_path):
     target = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "-w", str(target), "--scale", "600", "--no-serve"])
+    result = runner.invoke(
+        app, ["demo", "-w", str(target), "--scale", "600", "--no-serve", "--no-warm"]
+    )
     assert result.exit_code == 0, result.output
     assert "journeylens map -w" in result.stdout
     with Workspace.open(target) as ws:
@@ -28,7 +30,9 @@ def test_demo_builds_a_workspace_with_every_generated_event(tmp_path):
     assert journeys == {"new_connection", "home_move", "repair"}
     assert (target / "data" / "surveys.csv").is_file()
     # Rebuilding replaces the demo workspace and gives the same world (seeded).
-    again = runner.invoke(app, ["demo", "-w", str(target), "--scale", "600", "--no-serve"])
+    again = runner.invoke(
+        app, ["demo", "-w", str(target), "--scale", "600", "--no-serve", "--no-warm"]
+    )
     assert again.exit_code == 0
     with Workspace.open(target) as ws:
         assert ws.info()["events"] == info["events"]

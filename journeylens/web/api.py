@@ -76,7 +76,7 @@ def process_map(request: Request) -> dict[str, Any]:
     data = _data(request)
     query, opts = _query(request), views.MapOptions.parse(request.query_params)
     return data.memo(("map-dict", query, opts),
-                     lambda: views.process_map(data, query, opts).to_dict())  # fmt: skip
+                     lambda: views.process_map(data, query, opts).to_dict(), persist=True)  # fmt: skip
 
 
 def map_cases(request: Request) -> dict[str, Any]:

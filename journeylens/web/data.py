@@ -10,7 +10,11 @@ file, and inside one process every connection to a file must use the same mode):
 * results are cached in memory under the workspace's **import state**: a digest of
   ``journeylens.yaml``, which every import, segment and journey change rewrites (atomically,
   after the database committed).  A new state empties the cache, so a map never outlives the
-  import that changed its events;
+  import that changed its events.  Each result is also written to the **persisted cache**
+  (:mod:`journeylens.web.cache`, ``<workspace>/cache/``) under that state, so a restarted app
+  reads it back instead of recomputing; the state is read again while the computation's
+  connection is open (no import can commit meanwhile), so a result is only ever filed under
+  the state of the data it was computed from;
 * a comment is written by a short read-write connection opened once no read connection of
   this process is open (a readers-writer lock), one ``INSERT`` in its own transaction, then
   closed.  If a CLI import holds the file, the write fails fast with 503 and nothing is half
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
+from journeylens.web.cache import MISSING, ResultStore, persistable
 from journeylens.workspace import CONFIG_NAME, DB_NAME, Workspace, configure
 
 __all__ = ["Busy", "Vocabulary", "WorkspaceData"]
@@ -51,6 +56,7 @@ class Busy(WorkspaceError):
     """The workspace is held by a writer (an import); the request can be retried."""
 
 
+@persistable
 class Vocabulary:
     """The names a request may use: activities, case attributes, segments, journeys."""
 
@@ -169,9 +175,12 @@ class _ReadWriteLock:
 
 
 class WorkspaceData:
-    """The app's access to one workspace folder (see the module docstring for the locking)."""
+    """The app's access to one workspace folder (see the module docstring for the locking).
 
-    def __init__(self, path: str | Path):
+    ``persist=False`` keeps results in memory only (no ``<workspace>/cache/`` files).
+    """
+
+    def __init__(self, path: str | Path, *, persist: bool = True):
         self.path = Path(path)
         if not (self.path / CONFIG_NAME).is_file():
             raise WorkspaceError(
@@ -183,6 +192,9 @@ class WorkspaceData:
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._state: str | None = None
         self._running: dict[Any, threading.Event] = {}
+        self.store = ResultStore(self.path) if persist else None
+        #: Where results came from: ``memory``, ``disk`` (the persisted cache), ``computed``.
+        self.hits: Counter[str] = Counter()
 
     # -- state and cache -----------------------------------------------------------------
     def state(self) -> str:
@@ -207,24 +219,32 @@ class WorkspaceData:
                 ws.close()
 
     def cached(self, key: Any, compute: Callable[[Workspace], T]) -> T:
-        """``compute(ws)`` once per import state and key (LRU of a few hundred results).
+        """``compute(ws)`` once per import state and key: from memory (an LRU of a few hundred
+        results), else from the persisted cache, else computed (and stored in both).
 
         The computation runs outside the cache lock, so a slow one does not hold up pages
         that are cached already; a request for a key another thread is computing (the
         start-up warm-up, another visitor) waits for that result instead of repeating it.
         """
 
-        def run() -> T:
+        def run() -> tuple[T, str]:
             with self.open() as ws:
-                return compute(ws)
+                # Read while the connection is open: no import can commit before it closes.
+                state = self.state()
+                return compute(ws), state
 
-        return self._once(key, run)
+        return self._once(key, run, persist=True)
 
-    def memo(self, key: Any, compute: Callable[[], T]) -> T:
-        """Like :meth:`cached` for results derived from other cached ones (no connection)."""
-        return self._once(key, compute)
+    def memo(self, key: Any, compute: Callable[[], T], *, persist: bool = False) -> T:
+        """Like :meth:`cached` for results derived from other cached ones (no connection).
 
-    def _once(self, key: Any, compute: Callable[[], T]) -> T:
+        Kept in memory only unless ``persist`` (worth it when deriving is slow, as drawing
+        a big map is).
+        """
+        return self._once(key, lambda: (compute(), self.state()), persist=persist)
+
+    def _once(self, key: Any, compute: Callable[[], tuple[T, str]], *,
+              persist: bool) -> T:  # fmt: skip
         state = self.state()
         while True:
             with self._lock:
@@ -233,6 +253,7 @@ class WorkspaceData:
                     self._state = state
                 if key in self._cache:
                     self._cache.move_to_end(key)
+                    self.hits["memory"] += 1
                     return self._cache[key]
                 running = self._running.get((state, key))
                 if running is None:
@@ -240,9 +261,20 @@ class WorkspaceData:
                     break
             running.wait()  # another thread computes it; then look again (or compute if it failed)
         try:
-            value = compute()
+            store = self.store if persist else None
+            value = MISSING if store is None else store.get(state, key)
+            seen = state
+            if value is not MISSING:
+                self.hits["disk"] += 1
+            else:
+                # ``seen``: the state the result belongs to (an import may have committed
+                # since ``state`` was read); only a result of ``state`` is kept.
+                value, seen = compute()
+                self.hits["computed"] += 1
+                if store is not None and seen == state:
+                    store.put(state, key, value)
             with self._lock:
-                if self._state == state:
+                if self._state == state and seen == state:
                     self._cache[key] = value
                     while len(self._cache) > _CACHE_ENTRIES:
                         self._cache.popitem(last=False)

@@ -235,8 +235,8 @@ def selection_filter(vocab: Vocabulary, params: Mapping[str, str]) -> tuple[Filt
 
 def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
     """One case: its events in order (with lanes), attributes and survey answers if any."""
-    if not case_id or len(case_id) > 200:
-        return None
+    if not case_id or len(case_id) > 200 or not case_id.isprintable():
+        return None  # (a NUL would also end DuckDB's string literal)
     ev = ws.events
     rows = (
         ev.filter(ev.case_id == case_id)
