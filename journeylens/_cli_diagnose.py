@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from journeylens._cli_mining import _build_filters, with_filters
+from journeylens._cli_filters import _build_filters, with_filters
 from journeylens.cli import JsonOpt, WorkspaceOpt, _open, _print_json, app, out
 
 _PARTS = ("all", "bottlenecks", "waste", "causes", "automation", "opportunities")

@@ -17,7 +17,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from journeylens._cli_mining import _build_filters, with_filters
+from journeylens._cli_filters import _build_filters, with_filters
 from journeylens.cli import JsonOpt, WorkspaceOpt, _open, _print_json, app, out
 from journeylens.errors import InputError
 from journeylens.processmap import humanize_seconds
