@@ -265,6 +265,8 @@ def _driver_table(ws: Workspace, journey: str, target: str) -> dict[str, Any]:
 
     d = journey_drivers(ws, journey, target)
     out = d.to_dict()
+    # A category (channel, variant family) has no scale to halve or share to set.
+    categories = {level["feature"] for level in out["levels"]}
     rows = []
     for r in out["drivers"]:
         unit = r.get("unit") or ("percentage points" if d.kind == "binary" else "points")
@@ -282,6 +284,7 @@ def _driver_table(ws: Workspace, journey: str, target: str) -> dict[str, Any]:
             "finding": r.get("finding"),
             "significant": effect is not None and r.get("effect_low") is not None
                 and (r["effect_low"] > 0 or r["effect_high"] < 0),
+            "what_if": r["feature"] not in categories,
         })  # fmt: skip
     out["rows"] = rows
     out["kind_unit"] = "percentage points" if d.kind == "binary" else "points"
@@ -322,9 +325,12 @@ def what_if(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
     if not page["available"]:
         raise InputError(page["reason"])
     feature, change = params.get("feature") or "", params.get("change") or ""
-    features = [r["feature"] for r in page["d"]["rows"]]
+    features = [r["feature"] for r in page["d"]["rows"] if r["what_if"]]
     if feature not in features:
-        raise InputError(f"unknown driver {feature[:80]!r}; drivers: {', '.join(features)}")
+        raise InputError(
+            f"no what-if for driver {feature[:80]!r}; drivers that can change: "
+            f"{', '.join(features)}"
+        )
     if change not in CHANGES:
         raise InputError(f"change must be one of: {', '.join(CHANGES)}")
     kind, amount = CHANGES[change]
