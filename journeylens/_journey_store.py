@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 TABLE = "_jl_journey_results"  # the name says nothing of its shape: bump STORE_VERSION
 #: Bump when a stored part changes shape; older rows then simply no longer match.
 STORE_VERSION = 1
-PARTS = ("instances", "touchpoints", "places")
+PARTS = ("instances", "touchpoints", "places", "paths")
 
 
 def _key(journey: Journey) -> str:
@@ -141,6 +141,7 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
     cannot be computed (its definition no longer fits the data) is skipped: its analyses
     then compute, and report the problem, when asked.
     """
+    from journeylens import _journey_variants
     from journeylens._journey_frame import drop_frames, frame
     from journeylens.journey_kpis import touchpoint_kpis
     from journeylens.journeys import workspace_definitions, workspace_journey
@@ -171,6 +172,7 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
                 "instances": inst,
                 "touchpoints": touchpoint_kpis(j, None, _ev=ev),
                 "places": places(j, ev, inst),
+                "paths": _journey_variants._paths(j, None),  # the variant families' input
             }
         except JourneylensError:
             continue

@@ -122,7 +122,12 @@ def _paths(journey: Journey, filters: Filter | None) -> pd.DataFrame:
     memo = journey.__dict__.setdefault("_jl_family_paths", {})
     key = None if filters is None else repr(filters)
     if key not in memo:
-        memo[key] = family_paths(journey, filters).to_pyarrow().to_pandas()
+        from journeylens import _journey_store
+
+        stored = _journey_store.read(journey, "paths") if filters is None else None
+        if stored is None:
+            stored = family_paths(journey, filters).to_pyarrow().to_pandas()
+        memo[key] = stored
     return memo[key]
 
 

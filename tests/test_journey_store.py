@@ -12,6 +12,7 @@ import yaml
 
 from journeylens import _journey_frame as jf
 from journeylens import _journey_store as store
+from journeylens import _journey_variants
 from journeylens.filters import CaseAttribute
 from journeylens.journeys import load_definitions
 from journeylens.workspace import CONFIG_NAME, Workspace
@@ -41,6 +42,10 @@ def test_stored_results_equal_the_computed_ones(demo_ws):
             pd.testing.assert_frame_equal(stored.instances(), computed.instances())
             pd.testing.assert_frame_equal(stored.touchpoints(), computed.touchpoints())
             pd.testing.assert_frame_equal(stored.kpis(by="week"), computed.kpis(by="week"))
+            pd.testing.assert_frame_equal(stored.variant_families(), computed.variant_families())
+            pd.testing.assert_frame_equal(
+                stored.instance_families(top=3), computed.instance_families(top=3)
+            )
             assert _same_watermelon(stored.watermelon(), computed.watermelon()), name
             # Other targets are applied to the stored sums too.
             assert _same_watermelon(
@@ -59,6 +64,8 @@ def test_unfiltered_analyses_read_and_filtered_ones_compute(demo_ws, monkeypatch
         j = ws.journey("new_connection")
         assert len(j.instances()) > 100
         assert len(j.touchpoints()) > 5 and j.watermelon().instances == len(j.instances())
+        monkeypatch.setattr(_journey_variants, "frame", no_frame)
+        assert j.variant_families()["instances"].sum() == len(j.instances())
         with pytest.raises(AssertionError, match="computed the frame"):
             j.instances(CaseAttribute("region", [region]))
 
