@@ -451,3 +451,45 @@ def map_cmd(
                 humanize_seconds(r["median_wait_s"]),
             )
         out.print(h)
+
+
+@journey_app.command("variants")
+@with_filters
+def variants_cmd(
+    name: NameArg,
+    workspace: WorkspaceOpt = Path("."),
+    top: Annotated[int, typer.Option(help="Most frequent families kept; the rest: other.")] = 8,
+    coverage: Annotated[
+        float | None, typer.Option(help="Keep families until they cover this share (0-1).")
+    ] = None,
+    min_share: Annotated[
+        float, typer.Option(help="Families with a smaller share of journeys go to other.")
+    ] = 0.01,
+    json_: JsonOpt = False,
+    _filters: dict[str, Any] | None = None,
+) -> None:
+    """Variant families: journeys grouped by the touchpoints they reached (repeats marked ×2+)."""
+    with _open(workspace) as ws:
+        df = ws.journey(name).variant_families(
+            _filter_obj(ws, _filters), top=top, coverage=coverage, min_share=min_share
+        )
+    if json_:
+        _print_json(_records(df))
+        return
+    t = Table(
+        "family", "journeys", "share", "median e2e", "promise", "route",
+        title=f"variant families: {name}",
+    )  # fmt: skip
+    rows = _records(df)
+    for r in rows:
+        t.add_row(
+            r["family"],
+            f"{r['instances']:,}",
+            _pct(r["share"]),
+            humanize_seconds(r["median_duration_s"]),
+            _pct(r["promise_met"]),
+            r["label"].split(": ", 1)[1],
+        )
+    out.print(t)
+    if rows and rows[0]["path"]:
+        out.print(f"F1: {' → '.join(rows[0]['path'])}", highlight=False, markup=False)

@@ -202,6 +202,11 @@ def voice_drivers(
         return
     cols = ["feature", "share", "share_low", "share_high", "effect", "effect_low", "effect_high"]
     _table(d.table[cols], f"drivers of {target} ({d.method}, n={d.n})")
+    # Categories among the leading drivers (a variant family, a team): every level's effect.
+    top = set(d.table["feature"].head(5))
+    for f, rows in d.levels[d.levels["feature"].isin(top)].groupby("feature", sort=False):
+        show = rows.drop(columns=["feature", "reference"])
+        _table(show, f"{f}: effect of each level vs {rows.loc[rows['reference'], 'level'].iloc[0]}")
     for line in [*d.sentences(5), *d.notes, *d.warnings]:
         out.print("  " + line, highlight=False, markup=False)
 

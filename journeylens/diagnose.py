@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -593,21 +593,25 @@ def diagnose(
     )
 
 
+def _journey_instances(ws, filters: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Each journey's instances under the filters; journeys whose definition no longer fits
+    the data (a journeylens error, e.g. a column gone after a re-import) are skipped."""
+    names = getattr(ws, "journey_names", None)
+    for name in names() if names is not None else []:
+        try:
+            yield name, ws.journey(name).instances(filters)
+        except JourneylensError:
+            continue
+
+
 def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Causes]:
     """Root causes of broken promises and of rework, per journey, over its instances.
 
     Attributes are the instance's case attributes and its start channel; the journey's
     measures (durations, counts) are outcomes, not causes, and are left out.
     """
-    names = getattr(ws, "journey_names", None)
-    if names is None:
-        return []
     out = []
-    for name in names():
-        try:
-            inst = ws.journey(name).instances(filters)
-        except JourneylensError:
-            continue
+    for name, inst in _journey_instances(ws, filters):
         if len(inst) < 2 * min_support:
             continue
         not_causes = {*INSTANCE_KEYS, *INSTANCE_MEASURES, "journey"}
@@ -641,15 +645,8 @@ def _target_durations(found: Sequence[Causes]) -> dict[str, float]:
 
 def _promise_opportunities(ws, filters: Any = None) -> list[dict[str, Any]]:
     """Per journey with a promise: attainment now vs. without rework (the measurable target)."""
-    names = getattr(ws, "journey_names", None)
-    if names is None:
-        return []
     out = []
-    for name in names():
-        try:
-            inst = ws.journey(name).instances(filters)
-        except JourneylensError:
-            continue
+    for name, inst in _journey_instances(ws, filters):
         if "promise_met" not in inst.columns or inst["promise_met"].isna().all():
             continue
         met = inst["promise_met"].astype("boolean")

@@ -12,7 +12,10 @@ both with bootstrap intervals and a stability check (how well the ranking of eac
 agrees with the full-sample ranking), and with the **effect in the outcome's units** from a
 multiple regression on the same features: points per unit of the feature for a score
 ("each extra handoff: −0.4 CSAT points"), percentage points (and log-odds) for a binary
-outcome.  Durations (``*_s`` columns) are expressed in days.  Constant features and features
+outcome; for a category (a team, the variant family of
+:meth:`journeylens.journeys.Journey.variant_families`), every level's effect against the most
+frequent one, raw and adjusted (``Drivers.levels``; levels of fewer than 10 rows pooled).
+Durations (``*_s`` columns) are expressed in days.  Constant features and features
 that are an exact linear combination of others are dropped with a note; strongly correlated
 pairs (|r| ≥ 0.7) are flagged, since their shares and effects trade off against each other.
 
@@ -90,10 +93,21 @@ class _Design:
     notes: list[str]
     correlated: list[tuple[str, str, float]]
     rows_dropped: int
+    categories: dict[str, pd.Series] = field(default_factory=dict)  # category → its values
+
+
+#: A category's level held by fewer rows than this is pooled into ``(other)``: an effect of
+#: a handful of answers is noise, and the level furthest from the reference would be one.
+MIN_LEVEL = 10
+OTHER_LEVEL = "(other)"
 
 
 def _design(
-    df: pd.DataFrame, outcome: str, features: Sequence[str] | None, max_levels: int = 30
+    df: pd.DataFrame,
+    outcome: str,
+    features: Sequence[str] | None,
+    max_levels: int = 30,
+    min_level: int = MIN_LEVEL,
 ) -> _Design:
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -123,6 +137,7 @@ def _design(
     groups: dict[str, list[str]] = {}
     labels: dict[str, str] = {}
     reference: dict[str, str] = {}
+    categories: dict[str, pd.Series] = {}
     notes: list[str] = []
     for f in feats:
         s = data[f]
@@ -151,8 +166,20 @@ def _design(
         if len(counts) > max_levels:
             notes.append(f"{f}: {len(counts)} values, more than {max_levels}; left out")
             continue
+        rare = counts[counts < min_level]
+        if len(rare) and len(rare) < len(counts):
+            s = s.where(~s.isin(rare.index), OTHER_LEVEL)
+            counts = s.value_counts()
+            notes.append(
+                f"{f}: {len(rare)} value{'s' if len(rare) > 1 else ''} with fewer than "
+                f"{min_level} rows pooled as {OTHER_LEVEL}"
+            )
         ref = str(counts.index[0])
+        if len(counts) == 1:
+            notes.append(f"{f}: constant ({ref}); left out")
+            continue
         reference[f] = ref
+        categories[f] = s
         groups[f] = []
         for level in counts.index[1:]:
             name = f"{f}={level}"
@@ -168,7 +195,11 @@ def _design(
     n_rows = len(X)
     tol = 1e-8 * n_rows
     basis = np.empty((n_rows, 0))
-    for c in list(X.columns):
+    # Numbers and flags are tried first, whatever the order of the features: when a flag is a
+    # sum of category levels (rework = every variant family but the main route), a level is
+    # what gets left out, so the flag stays in the model (and in what-ifs) in every call.
+    levels = {c for f in reference for c in groups[f]}
+    for c in [c for c in X.columns if c not in levels] + [c for c in X.columns if c in levels]:
         v = X[c].to_numpy()
         if np.ptp(v) == 0:
             notes.append(f"{labels[c]}: constant; left out")
@@ -189,7 +220,7 @@ def _design(
             continue
         basis = np.column_stack([basis, r / norm])
         kept.append(c)
-    X = X[kept]
+    X = X[[c for c in X.columns if c in kept]]  # in the order of the features
     groups = {f: [c for c in cs if c in kept] for f, cs in groups.items()}
     groups = {f: cs for f, cs in groups.items() if cs}
     if not groups:
@@ -203,8 +234,29 @@ def _design(
             for j in range(i + 1, len(names)):
                 if abs(r[i, j]) >= CORRELATED:
                     correlated.append((names[i], names[j], float(r[i, j])))
+    # A category (a variant family, a team) can carry what a number or a flag says (rework):
+    # the multiple correlation R of the number on the category's levels flags that pair.
+    for f, cs in groups.items():
+        if f not in reference:
+            continue
+        A = np.column_stack([np.ones(n_rows), X[cs].to_numpy()])
+        for name in names:
+            x = X[single[name]].to_numpy()
+            fit = A @ np.linalg.lstsq(A, x, rcond=None)[0]
+            r2 = 1 - ((x - fit) ** 2).sum() / max(((x - x.mean()) ** 2).sum(), 1e-12)
+            if r2 >= CORRELATED**2:
+                correlated.append((f, name, float(math.sqrt(r2))))
     return _Design(
-        X, y, bool(binary), groups, labels, reference, notes, correlated, int((~keep).sum())
+        X,
+        y,
+        bool(binary),
+        groups,
+        labels,
+        reference,
+        notes,
+        correlated,
+        int((~keep).sum()),
+        {f: v for f, v in categories.items() if f in groups},
     )
 
 
@@ -280,12 +332,14 @@ def _shap_importance(X: pd.DataFrame, y: np.ndarray, binary: bool, seed: int, ma
         verbose=-1,
     )
     model = (lgb.LGBMClassifier if binary else lgb.LGBMRegressor)(**params)
-    model.fit(X, y.astype(int) if binary else y)
+    # Arrays, not the frame: LightGBM refuses column names with JSON characters (":", ",",
+    # quotes), which category levels such as variant family labels may hold.
+    model.fit(X.to_numpy(), y.astype(int) if binary else y)
     rows = X if len(X) <= max_rows else X.sample(max_rows, random_state=seed)
     with warnings.catch_warnings():
         # shap announces a change of its output format for binary LightGBM models; handled below.
         warnings.filterwarnings("ignore", "LightGBM binary classifier", UserWarning)
-        values = shap.TreeExplainer(model).shap_values(rows)
+        values = shap.TreeExplainer(model).shap_values(rows.to_numpy())
     if isinstance(values, list):  # older shap: one array per class
         values = values[-1]
     values = np.asarray(values)
@@ -328,7 +382,14 @@ class Drivers:
     ``effect`` (outcome units per unit of the feature: points, or percentage points for a
     binary outcome; a day for durations; for a category, its level furthest from the
     reference) with ``effect_low``/``effect_high``, ``log_odds`` (binary outcomes), ``unit``,
-    ``detail``, ``correlated_with`` and ``finding``.
+    ``detail``, ``difference`` (a category: that level's raw gap in outcome means from the
+    reference, before adjusting for the other features), ``correlated_with`` and ``finding``.
+
+    ``levels`` has one row per level of every category (a variant family, a team): ``feature,
+    level, reference, n, mean`` (of the outcome; a rate for a binary one), ``difference``
+    (raw, from the reference level) and ``effect`` with ``effect_low``/``effect_high``
+    (adjusted for the other features; NaN for a level left out as collinear), in the units of
+    ``effect``.
     """
 
     outcome: str
@@ -342,6 +403,7 @@ class Drivers:
     notes: list[str] = field(default_factory=list)
     correlated: list[tuple[str, str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    levels: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LEVEL_COLUMNS))
 
     def sentences(self, limit: int = 5) -> list[str]:
         return list(self.table["finding"].head(limit))
@@ -360,6 +422,12 @@ class Drivers:
             "notes": self.notes,
             "correlated": [list(c) for c in self.correlated],
             "warnings": self.warnings,
+            "levels": [
+                {k: _plain(v) for k, v in r.items()}
+                for r in self.levels.astype(object)
+                .where(self.levels.notna(), None)
+                .to_dict("records")
+            ],
         }
 
     def __repr__(self) -> str:
@@ -389,6 +457,7 @@ def key_drivers(
     seed: int = 0,
     max_rows: int = 2000,
     max_levels: int = 30,
+    min_level: int = MIN_LEVEL,
 ) -> Drivers:
     """Which features drive ``outcome``, by how much, and how sure we are.
 
@@ -412,6 +481,9 @@ def key_drivers(
         Fixes the bootstrap and the model: results are deterministic.
     max_rows
         SHAP values are computed on at most this many rows (a sample) per fit.
+    max_levels, min_level
+        A category with more values is left out; its values held by fewer rows than
+        ``min_level`` are pooled into one level, ``(other)``.
 
     Examples
     --------
@@ -426,7 +498,7 @@ def key_drivers(
     >>> round(float(d.table.effect.iloc[0]), 1), round(float(d.table.effect.iloc[1]), 1)
     (-0.8, -0.3)
     """
-    d = _design(df, outcome, features, max_levels)
+    d = _design(df, outcome, features, max_levels, min_level)
     if method is None:
         method = "shap" if d.binary else "relative_weights"
     if method not in ("relative_weights", "shap"):
@@ -468,12 +540,16 @@ def key_drivers(
                 "read the top drivers as a group, not an order"
             )
     r2_model = r2 if method == "relative_weights" else _holdout_fit(d, seed)
-    effects = _effects(d)
+    effects, levels = _effects(d)
     rows = []
     for f in share.sort_values(ascending=False).index:
         e = effects[f]
         partners = [
-            f"{b if a == f else a} (r = {r:+.2f})" for a, b, r in d.correlated if f in (a, b)
+            f"{b if a == f else a} (R = {r:.2f})"
+            if a in d.reference
+            else f"{b if a == f else a} (r = {r:+.2f})"
+            for a, b, r in d.correlated
+            if f in (a, b)
         ]
         rows.append(
             {
@@ -504,6 +580,7 @@ def key_drivers(
         + ([f"{d.rows_dropped} rows without {outcome} left out"] if d.rows_dropped else []),
         correlated=d.correlated,
         warnings=notices,
+        levels=levels,
     )
 
 
@@ -517,17 +594,20 @@ def _holdout_fit(d: _Design, seed: int) -> float | None:
     if d.binary:
         from sklearn.metrics import roc_auc_score
 
-        return float(roc_auc_score(d.y[test], model.predict_proba(d.X[test])[:, 1]))
-    pred = model.predict(d.X[test])
+        return float(roc_auc_score(d.y[test], model.predict_proba(d.X[test].to_numpy())[:, 1]))
+    pred = model.predict(d.X[test].to_numpy())
     yt = d.y[test]
     return float(1 - ((yt - pred) ** 2).sum() / ((yt - yt.mean()) ** 2).sum())
 
 
-def _effects(d: _Design) -> dict[str, dict[str, Any]]:
+def _effects(d: _Design) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
+    """Per feature: its effect (see :class:`Drivers`); and every category level's effect."""
     X = d.X.to_numpy()
     coef, se, _r2 = _ols(X, d.y)
     lcoef, lse = _logit(X, d.y) if d.binary else (None, None)
     scale = 100.0 if d.binary else 1.0
+    levels = _levels(d, coef, se, scale)
+    raw = dict(zip(levels["feature"] + "=" + levels["level"], levels["difference"], strict=True))
     out: dict[str, dict[str, Any]] = {}
     cols = list(d.X.columns)
     for f, cs in d.groups.items():
@@ -555,8 +635,58 @@ def _effects(d: _Design) -> dict[str, dict[str, Any]]:
             else math.nan,
             "unit": unit or None,
             "detail": detail,
+            # a category's level: the gap in outcome means, before any adjustment
+            "difference": raw.get(c, math.nan) if f in d.reference else math.nan,
         }
-    return out
+    return out, levels
+
+
+def _levels(d: _Design, coef: np.ndarray, se: np.ndarray, scale: float) -> pd.DataFrame:
+    """One row per level of each category: size, outcome mean, the raw difference from the
+    reference level and the effect adjusted for the other features (the regression's)."""
+    cols = list(d.X.columns)
+    rows = []
+    for f, values in d.categories.items():
+        ref = d.reference[f]
+        ref_mean = float(d.y[(values == ref).to_numpy()].mean())
+        for level, n in values.value_counts().items():
+            inside = (values == level).to_numpy()
+            mean = float(d.y[inside].mean())
+            c = f"{f}={level}"
+            if level == ref:
+                eff = lo = hi = 0.0
+            elif c in cols:
+                k = cols.index(c) + 1
+                eff, lo, hi = coef[k], coef[k] - _Z * se[k], coef[k] + _Z * se[k]
+            else:  # left out (collinear): no effect of its own
+                eff = lo = hi = math.nan
+            rows.append(
+                {
+                    "feature": f,
+                    "level": str(level),
+                    "reference": level == ref,
+                    "n": int(n),
+                    "mean": mean,
+                    "difference": scale * (mean - ref_mean),
+                    "effect": scale * eff,
+                    "effect_low": scale * lo,
+                    "effect_high": scale * hi,
+                }
+            )
+    return pd.DataFrame(rows, columns=_LEVEL_COLUMNS)
+
+
+_LEVEL_COLUMNS = [
+    "feature",
+    "level",
+    "reference",
+    "n",
+    "mean",
+    "difference",
+    "effect",
+    "effect_low",
+    "effect_high",
+]
 
 
 def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2) -> str:
@@ -564,6 +694,8 @@ def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2) -> str
     head = f"{r['feature']}: {r['share']:.0%} {what}"
     pts = "percentage points of" if kind == "binary" else "points of"
     eff = f"{r['effect']:+.2f} {pts} {outcome} (95% CI {r['effect_low']:+.2f} to {r['effect_high']:+.2f})"
+    if r.get("difference") == r.get("difference"):  # a category level: the raw gap too
+        eff = eff[:-1] + f"; {r['difference']:+.2f} before adjusting for the other features)"
     if r["detail"]:
         return f"{head}; {r['detail']}: {eff}"
     per = f"each extra {'day of ' if r['unit'] == 'days' else ''}{r['feature']}"
@@ -753,8 +885,9 @@ def journey_features(table: pd.DataFrame, *, exclude: Sequence[str] = ()) -> lis
     """The default driver features of a journey-instance table.
 
     Promise met, handoffs, customer contacts, rework, the wait at handoffs, the time in each
-    stage and every named measure (e.g. a service gap), the starting channel and the case
-    attributes — not the totals that are sums of these (end-to-end time, processing, ...).
+    stage and every named measure (e.g. a service gap), the starting channel, the variant
+    family (when the table has one, as :func:`journeylens.voice.voice_table` adds) and the
+    case attributes — not the totals that are sums of these (end-to-end time, processing, ...).
     """
     return [
         c

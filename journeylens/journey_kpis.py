@@ -65,7 +65,7 @@ def _materialized(journey: Journey, filters: Filter | None, *, window: bool = Fa
 
     Shared by instances, touchpoints, watermelon and map (see
     :func:`journeylens._journey_frame.frame`); ``window`` is kept for callers and ignored:
-    the shared frame always has ``in_promise``.
+    ``in_promise`` is joined on where it is needed (:func:`_time_by_place`).
     """
     from journeylens._journey_frame import frame
 
@@ -128,6 +128,12 @@ def touchpoint_kpis(
         repeat_share``, in the definition's touchpoint order, contacts last.
     """
     if _ev is None:
+        if filters is None:
+            from journeylens import _journey_store
+
+            stored = _journey_store.read(journey, "touchpoints")
+            if stored is not None:
+                return stored
         with _materialized(journey, filters) as ev:
             return touchpoint_kpis(journey, filters, _ev=ev)
     d = journey.definition
@@ -536,9 +542,7 @@ def watermelon(
             raise InputError(f"{name} must be a share between 0 and 1, got {v!r}")
     d = journey.definition
     inst = journey.instances(filters)
-    with _materialized(journey, filters, window=True) as ev:
-        tps = touchpoint_kpis(journey, filters, _ev=ev)
-        per_place = _time_by_place(journey, ev)
+    tps = touchpoint_kpis(journey, filters)
     with_sla = tps[(tps["sla_events"] > 0) & ~tps["is_contact"]].reset_index(drop=True)
     events_checked = int(with_sla["sla_events"].sum())
     sla_att = with_sla["sla_met"].sum() / events_checked if events_checked else None
@@ -574,7 +578,7 @@ def watermelon(
             }
         )
     decomposition = pd.DataFrame(dec_rows)
-    places = _contributors(per_place, broken, kept)
+    places = _contributors(_places(journey, filters, inst, broken, kept), broken, kept)
     by_kind = places.groupby("kind")[["mean_s", "mean_s_kept", "extra_s", "share"]].sum()
     window = pd.DataFrame(
         [
@@ -626,13 +630,41 @@ def _promise_text(journey: Journey) -> str:
     return f"{' / '.join(p.to)} within {humanize_seconds(p.within_s)} of {' / '.join(p.from_)}"
 
 
-def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
-    """Seconds per (instance, kind, place): one aggregate, reshaped in pandas.
+def _places(
+    journey: Journey,
+    filters: Filter | None,
+    inst: pd.DataFrame,
+    broken: pd.DataFrame,
+    kept: pd.DataFrame,
+) -> pd.DataFrame:
+    """Seconds per (``broken`` / ``kept``, kind, place): stored, or summed from the frame."""
+    if filters is None:
+        from journeylens import _journey_store
+
+        stored = _journey_store.read(journey, "places")
+        if stored is not None:
+            if journey.definition.promise is None:  # every instance counts as broken
+                stored = stored.assign(_group="broken")
+                stored = stored.groupby(["_group", "kind", "where"], as_index=False)["s"].sum()
+            return stored[stored["_group"].isin(["broken", "kept"])]
+    with _materialized(journey, filters) as ev:
+        groups = {"broken": broken["instance_id"], "kept": kept["instance_id"]}
+        return _time_by_place(journey, ev, groups)
+
+
+def _time_by_place(journey: Journey, ev: Any, groups: Mapping[str, Any]) -> pd.DataFrame:
+    """Seconds per (group of instances, kind, place): ``_group, kind, where, s``.
 
     Places: handoff waits per lane pair, in-lane waits per lane, rework and processing per
-    touchpoint; with a promise, only the time between its milestones.
+    touchpoint; with a promise, only the time between its milestones.  ``groups`` maps a
+    label to instance ids; the engine sums per place and label (the labels travel as a small
+    in-memory table), so only a few hundred rows come back.
     """
     if journey.definition.promise is not None:
+        from journeylens._journey_frame import _promise_window
+
+        if "in_promise" not in ev.columns:  # the shared frame leaves it to those who need it
+            ev = _promise_window(journey, ev)
         ev = ev.filter(ev.in_promise)
     parts = {
         "processing_part_s": ("processing", "touchpoint"),
@@ -640,44 +672,41 @@ def _time_by_place(journey: Journey, ev: Any) -> pd.DataFrame:
         "wait_handoff_part_s": ("handoff wait", "pair"),
         "rework_part_s": ("rework", "touchpoint"),
     }
+    ids = pd.concat([pd.Series(list(v), dtype=object) for v in groups.values()], ignore_index=True)
+    labels = [g for g, v in groups.items() for _ in range(len(v))]
+    status = ibis.memtable(pd.DataFrame({"_sid": ids.astype(str), "_group": labels}))
+    ev = ev.join(status, ev.instance_id.cast("string") == status._sid)
     ev = ev.mutate(pair=ev.from_lane.concat(" → ", ev.to_lane))
-    keys = ["instance_id", "touchpoint", "lane", "pair"]
+    keys = ["_group", "touchpoint", "lane", "pair"]
     agg = ev.group_by(keys).agg(**{c: ev[c].sum() for c in parts}).to_pyarrow().to_pandas()
     frames = []
     for col, (kind, place) in parts.items():
         part = agg[agg[col] > 0]
         frames.append(
             pd.DataFrame(
-                {
-                    "instance_id": part["instance_id"],
-                    "kind": kind,
-                    "where": part[place],
-                    "s": part[col],
-                }
+                {"_group": part["_group"], "kind": kind, "where": part[place], "s": part[col]}
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    per = pd.concat(frames, ignore_index=True)
+    return per.groupby(["_group", "kind", "where"], as_index=False)["s"].sum()
 
 
 def _contributors(per: pd.DataFrame, broken: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """Where the time of broken-promise instances goes, by place; vs kept instances."""
     if per.empty:
         return pd.DataFrame(columns=["kind", "where", "mean_s", "mean_s_kept", "extra_s", "share"])
-    b_ids = set(broken["instance_id"])
-    k_ids = set(kept["instance_id"])
-    nb, nk = max(len(b_ids), 1), max(len(k_ids), 1)
-    # Object dtype: isin on Arrow-backed strings loops in Python (a second per million rows).
-    ids = per["instance_id"].astype(object)
-    in_b, in_k = ids.isin(b_ids).to_numpy(), ids.isin(k_ids).to_numpy()
+    nb, nk = max(len(broken), 1), max(len(kept), 1)
+    in_b = per["_group"].eq("broken").to_numpy()
+    in_k = per["_group"].eq("kept").to_numpy()
     total_b = per.loc[in_b, "s"].sum()
     pb = per[in_b].groupby(["kind", "where"])["s"].sum()
     pk = per[in_k].groupby(["kind", "where"])["s"].sum()
     out = pd.DataFrame({"total_s": pb}).join(pd.DataFrame({"total_kept_s": pk}), how="outer")
     out = out.fillna(0.0).reset_index()
     out["mean_s"] = out["total_s"] / nb
-    out["mean_s_kept"] = out["total_kept_s"] / nk if k_ids else None
+    out["mean_s_kept"] = out["total_kept_s"] / nk if len(kept) else None
     out["share"] = out["total_s"] / total_b if total_b > 0 else None
-    out["extra_s"] = out["mean_s"] - (out["mean_s_kept"] if k_ids else 0.0)
+    out["extra_s"] = out["mean_s"] - (out["mean_s_kept"] if len(kept) else 0.0)
     out = out.sort_values(["mean_s", "kind", "where"], ascending=[False, True, True])
     return out[["kind", "where", "mean_s", "mean_s_kept", "extra_s", "share"]].reset_index(
         drop=True

@@ -824,6 +824,9 @@ class Journey:
         self._cases = cases
         self._case_attributes = case_attributes
         self._cache: dict[Any, pd.DataFrame] = {}
+        #: (connection, key) of the workspace results this journey may read
+        #: (:mod:`journeylens._journey_store`); None: always compute.
+        self._store: Any = None
 
     @property
     def name(self) -> str:
@@ -873,9 +876,47 @@ class Journey:
         key = None if filters is None else repr(filters)
         if key not in self._cache:
             from journeylens import _journey_frame as jf
+            from journeylens import _journey_store
 
-            self._cache[key] = jf.journey_instances(self, filters)
+            stored = _journey_store.read(self, "instances") if filters is None else None
+            self._cache[key] = stored if stored is not None else jf.journey_instances(self, filters)
         return self._cache[key].copy()
+
+    def variant_families(
+        self,
+        filters: Filter | None = None,
+        *,
+        top: int | None = 8,
+        coverage: float | None = None,
+        min_share: float | None = 0.01,
+    ) -> pd.DataFrame:
+        """Variant families: instances grouped by the touchpoints they reached (repeats marked).
+
+        The ``top`` most frequent families (also cut by ``coverage`` of the instances and by
+        ``min_share``) get ids ``F1, F2 ...``; the rest are pooled into ``other``.  Columns:
+        ``family, label, path, steps, paths, instances, share, cumulative_share,
+        median_duration_s, promise_met``.  See :mod:`journeylens._journey_variants`.
+
+        Examples
+        --------
+        >>> ws.journey("new_connection").variant_families()[["family", "label"]]  # doctest: +SKIP
+        """
+        from journeylens._journey_variants import variant_families
+
+        return variant_families(self, filters, top=top, coverage=coverage, min_share=min_share)
+
+    def instance_families(
+        self,
+        filters: Filter | None = None,
+        *,
+        top: int | None = 8,
+        coverage: float | None = None,
+        min_share: float | None = 0.01,
+    ) -> pd.DataFrame:
+        """Each instance's variant family: ``instance_id, family, variant_family`` (label)."""
+        from journeylens._journey_variants import instance_families
+
+        return instance_families(self, filters, top=top, coverage=coverage, min_share=min_share)
 
     def touchpoints(self, filters: Filter | None = None) -> pd.DataFrame:
         """Touchpoint KPIs: volume, cases, processing and wait times, SLA attainment, repeats."""
@@ -963,12 +1004,16 @@ def workspace_journey(ws: Workspace, name: str) -> Journey:
             )
         )
     definition = JourneyDefinition.from_dict(name, defs[name], source=_config_source(ws))
-    return Journey(
+    journey = Journey(
         definition,
         ws.events,
         cases=ws.cases,
         case_attributes=list(ws.config.get("case_attributes") or []),
     )
+    from journeylens import _journey_store
+
+    _journey_store.attach(journey, ws)
+    return journey
 
 
 def with_name(definition: JourneyDefinition, name: str) -> JourneyDefinition:

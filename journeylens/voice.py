@@ -424,6 +424,7 @@ def voice_table(
     window: tuple[float, float] = RESPONSE_WINDOW,
     outcome_window: tuple[float, float] = OUTCOME_WINDOW,
     filters: Any = None,
+    variant_family: bool = True,
 ) -> pd.DataFrame:
     """The journey's instances with one score column per survey and one flag per outcome.
 
@@ -431,13 +432,21 @@ def voice_table(
     missing when the customer did not answer); an outcome column (e.g. ``churn``) is True
     when the outcome followed the instance within ``outcome_window`` days of its end (or
     matched its case id).  ``df.attrs["joins"]`` holds each join's :meth:`Joined.to_dict`.
+    ``variant_family`` adds the instance's variant family label (the eight most frequent
+    families with at least 1% of the instances, the rest ``other``; see
+    :meth:`journeylens.journeys.Journey.variant_families`), a category for drivers, splits
+    and metrics ``by="variant_family"``.
 
     Examples
     --------
     >>> df = voice_table(ws, "new_connection")  # doctest: +SKIP
     >>> df[["n_contacts", "nps_journey", "churn"]].head()  # doctest: +SKIP
     """
-    inst = ws.journey(journey).instances(filters)
+    j = ws.journey(journey)
+    inst = j.instances(filters)
+    if variant_family:
+        fam = j.instance_families(filters).set_index("instance_id")["variant_family"]
+        inst["variant_family"] = inst["instance_id"].map(fam)
     resp = _frame(ws, RESPONSES_DDL, "responses")
     outc = _frame(ws, OUTCOMES_DDL, "outcomes")
     joins: dict[str, Any] = {}

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -346,6 +347,7 @@ class Workspace:
                 if cap is None:
                     raise
                 continue
+            self._store_journeys(progress=progress)
             return report
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -439,6 +441,7 @@ class Workspace:
             definition.name: definition.to_dict(),
         }
         self._commit_config(config)
+        self._store_journeys([definition.name])
 
     def delete_journey(self, name: str) -> None:
         """Remove a journey definition."""
@@ -448,6 +451,27 @@ class Workspace:
         config = dict(self.config)
         config["journeys"] = {k: v for k, v in config["journeys"].items() if k != name}
         self._commit_config(config)
+        from journeylens import _journey_store
+
+        _journey_store.drop(self, name)
+
+    def _store_journeys(self, names: list[str] | None = None, *, progress: Any = None) -> None:
+        """Keep the journeys' results in the workspace file (see :mod:`._journey_store`)."""
+        from journeylens import _journey_store
+
+        if names is None and not self.config.get("journeys"):
+            return
+        (progress or (lambda _m: None))("computing the journeys")
+        try:
+            with self._transaction():
+                _journey_store.build(self, names)
+        except Exception as e:  # the results are a cache: the data change stands
+            warnings.warn(
+                f"journey results were not stored ({type(e).__name__}: {e}); "
+                "journey analyses compute from the events",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[dict[str, Any]]:

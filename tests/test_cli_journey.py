@@ -188,3 +188,29 @@ def test_suggest_with_a_case_filter_on_the_demo(ws, tmp_path):
     acts = {a for tp in d["touchpoints"] for a in tp["activities"]}
     assert "Service started at new address" in acts and "Order placed" not in acts
     assert "journeys:\n  moves" not in (copy / CONFIG_NAME).read_text()  # not saved
+
+
+def test_variant_families_table_json_and_filters(ws):
+    fams = json.loads(run("journey", "variants", "new_connection", "-w", ws, "--json").stdout)
+    assert [f["family"] for f in fams][:2] == ["F1", "F2"] and len(fams) <= 9
+    assert (
+        sum(f["instances"] for f in fams)
+        == (
+            json.loads(run("journey", "kpis", "new_connection", "-w", ws, "--json").stdout)[
+                "new_connection"
+            ][0]["instances"]
+        )
+    )
+    assert fams[0]["path"][0] == "Order placed" and fams[0]["label"].startswith("F1 (")
+    two = json.loads(run("journey", "variants", "repair", "-w", ws, "--top", "2", "--json").stdout)
+    assert [f["family"] for f in two] == ["F1", "F2", "other"]
+    north = json.loads(
+        run(
+            "journey", "variants", "repair", "-w", ws, "--json", "--case-attr", "region=North"
+        ).stdout
+    )
+    assert 0 < sum(f["instances"] for f in north) < sum(f["instances"] for f in two)
+    out = run("journey", "variants", "new_connection", "-w", ws).stdout
+    assert "variant families: new_connection" in out and "F1: Order placed →" in out
+    r = run("journey", "variants", "repair", "-w", ws, "--coverage", "2", code=1)
+    assert "coverage must be a share" in r.output

@@ -93,3 +93,43 @@ def test_variants_and_case_table_parity(spark, helpdesk):
     assert ca["events"].tolist() == cb["events"].tolist()
     assert ca["duration_s"].round(3).tolist() == cb["duration_s"].round(3).tolist()
     assert ca["rework"].tolist() == cb["rework"].tolist()
+
+
+def test_journey_variant_families_parity(spark, tmp_path):
+    """Variant families (journey frame → paths → families) on Spark equal DuckDB's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from _journeys import journey, log
+    from test_journey_variants import ROWS
+
+    from journeylens.engines import spark_events
+    from journeylens.journeys import Journey
+
+    table = log(ROWS).to_pyarrow()
+    n = table.num_rows
+    table = table.append_column("lifecycle", pa.array([None] * n, pa.string()))
+    table = table.append_column("source_id", pa.array([0] * n, pa.int64()))
+    pq.write_table(table, tmp_path / "rows.parquet")
+    on_duckdb = journey(ROWS)
+    on_spark = Journey(on_duckdb.definition, spark_events(tmp_path / "rows.parquet", session=spark))
+    pd.testing.assert_frame_equal(on_spark.variant_families(), on_duckdb.variant_families())
+    pd.testing.assert_frame_equal(on_spark.instance_families(), on_duckdb.instance_families())
+
+
+def test_journey_instances_parity(spark, helpdesk):
+    """The journey frame's portable expression on Spark = the DuckDB fast path."""
+    from journeylens.engines import spark_events
+    from journeylens.journeys import Journey, load_definitions
+
+    ws, parquet = helpdesk
+    ticket = load_definitions(Path(__file__).parent.parent / "docs/examples/helpdesk_journeys.yaml")
+    ticket = ticket["ticket"]
+    on_spark = Journey(ticket, spark_events(parquet, session=spark)).instances()
+    on_duck = Journey(ticket, ws.events).instances()
+    assert len(on_spark) == len(on_duck) == 4580
+    a = _sorted(on_spark, ["instance_id"])
+    b = _sorted(on_duck, ["instance_id"])
+    for col in ("n_events", "n_touchpoints", "n_handoffs", "rework_events", "cancelled"):
+        assert a[col].tolist() == b[col].tolist(), col
+    for col in ("duration_s", "processing_s", "wait_in_lane_s", "wait_handoff_s", "rework_s"):
+        assert a[col].astype(float).round(3).tolist() == b[col].astype(float).round(3).tolist()
