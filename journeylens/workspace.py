@@ -80,6 +80,9 @@ class Workspace:
         self.read_only = False
         # An in-memory workspace (read_events) has no folder and no YAML to keep.
         self._persist_config = path is not None
+        # Imports cap DuckDB's memory where it can spill: beside the workspace file, or in
+        # the temporary folder read_events gives its in-memory connection.
+        self._memory_cap = path is not None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -278,7 +281,7 @@ class Workspace:
         con = self.con
         # An import into a workspace file runs under a memory cap (see ingest.memory_cap), and
         # again without it in the rare case DuckDB cannot work within the cap.
-        size = Path(spath).stat().st_size if digest and self._persist_config else None
+        size = Path(spath).stat().st_size if digest and self._memory_cap else None
         for cap in (size, None) if size else (None,):
             try:
                 with (

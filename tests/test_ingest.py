@@ -254,6 +254,38 @@ def test_memory_cap_lowers_and_restores_the_limit():
         assert limit() == before
 
 
+def test_read_events_spills_to_a_private_folder_removed_with_the_log(tmp_path, monkeypatch):
+    import gc
+
+    import journeylens.derived
+
+    real, seen = journeylens.derived.rebuild, []
+
+    def spy(con, **kwargs):
+        seen.append(
+            con.execute(
+                "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+            ).fetchone()
+        )
+        return real(con, **kwargs)
+
+    monkeypatch.setattr(journeylens.derived, "rebuild", spy)
+    log = read_events(write(tmp_path / "s.csv", "case,activity,timestamp\nc1,A,2024-01-01\n"))
+    [(limit, folder)] = seen
+    assert limit == "1.0 GiB"
+    assert Path(folder).is_dir() and Path(folder).name.startswith("journeylens-")
+    table = log.table
+    del log
+    gc.collect()
+    # The table still needs the connection (and what it may have spilled) ...
+    assert Path(folder).is_dir()
+    assert table.count().execute() == 1
+    del table
+    gc.collect()
+    # ... and once nothing refers to the log any more, the folder is gone.
+    assert not Path(folder).exists()
+
+
 # -- real logs against pm4py's reference figures -----------------------------------------
 
 
