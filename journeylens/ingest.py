@@ -584,7 +584,10 @@ def _setting_bytes(text: str) -> float:
 def memory_cap(
     con: duckdb.DuckDBPyConnection, *, input_bytes: int | None, format: str
 ) -> Iterator[None]:
-    """Cap DuckDB's memory for one import into a workspace file, and restore it afterwards.
+    """Cap DuckDB's memory for one import, and restore the limit afterwards.
+
+    Used for imports into a workspace file and for :func:`journeylens.read_events`, whose
+    in-memory connection is given a private folder to spill to.
 
     Without a cap DuckDB keeps every block it wrote or staged cached, up to 80% of the RAM,
     so an import's peak memory grows with the log (2.7 GB for a 5M-event CSV).  The blocks
