@@ -72,16 +72,21 @@ def _duration_sql(seconds: str) -> str:
     )
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str], int]:
+def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str], int, int]:
     """Rebuild ``cases`` and the derived tables from ``events`` (inside the caller's transaction).
 
-    Returns the case attributes (attribute columns constant within every case) and the number
-    of cases whose rows from source ``source_id`` are out of time order (an import check that
-    rides on the same window pass).
+    Returns the case attributes (attribute columns constant within every case), the number of
+    cases whose rows from source ``source_id`` are out of time order, and the number of
+    duplicate events of that source (rows repeating another row's case, activity, timestamp
+    and resource): two import checks that ride on the same window pass.
     """
     columns = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
     attrs = [c for c in columns if c not in schema.CANONICAL]
     sid = int(source_id)
+    tied = (
+        f"(source_id = {sid} AND (timestamp = lag(timestamp) OVER w "
+        "OR timestamp = lead(timestamp) OVER w))"
+    )
     # One window pass: per event, the next activity and the time to it, its position, whether
     # its resource/department differs from the previous non-null one (a hand-off), and whether
     # an earlier-positioned row of this source came later in the file (out of time order).
@@ -94,7 +99,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
             department <> lag(department IGNORE NULLS) OVER w AS dep_change,
             source_id = {sid} AND max(CASE WHEN source_id = {sid} THEN event_index END)
                 OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > event_index
-                AS out_of_order
+                AS out_of_order,
+            {tied} AS _tied, CASE WHEN {tied} THEN resource END AS _tie_resource
             {"".join(f", {_q(c)}" for c in attrs)}
         FROM events WINDOW w AS (PARTITION BY case_id ORDER BY timestamp, event_index)"""
     )
@@ -126,6 +132,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
         case_attributes = [c for c, n in zip(attrs, varying, strict=True) if n == 0]
     out_of_order = con.execute(
         f"SELECT count(*) FROM {_CASE_ROWS} WHERE _out_of_order > 0"
+    ).fetchone()[0]
+    # Duplicates share their case and timestamp, so in time order each of them sits next to
+    # a row with the same timestamp: grouping the (few) tied rows finds them all, without a
+    # group-by over every event.
+    duplicates = con.execute(
+        f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_STEPS}
+           WHERE _tied GROUP BY case_id, activity, timestamp, _tie_resource HAVING count(*) > 1)"""
     ).fetchone()[0]
 
     # Variants: one representative case per fingerprint; its events give the key.
@@ -189,7 +202,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     con.execute(f"CREATE OR REPLACE TABLE {STAMP} AS SELECT {DERIVED_VERSION} AS version")
     for name in (_STEPS, _CASE_ACTS, _CASE_ROWS, _VREPS):
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    return case_attributes, int(out_of_order)
+    return case_attributes, int(out_of_order), int(duplicates)
 
 
 def derived_source(events: Any) -> Any | None:

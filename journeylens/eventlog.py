@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from typing import Any
 
 import ibis
@@ -53,6 +56,12 @@ class EventLog:
         return self.report._repr_html_()
 
 
+def _drop(con: Any, spill: str) -> None:
+    """Close an in-memory log's connection and remove the folder it could spill to."""
+    con.close()
+    shutil.rmtree(spill, ignore_errors=True)
+
+
 def read_events(path: str | os.PathLike[str], **options: Any) -> EventLog:
     """Read an event log into memory and return it as canonical events.
 
@@ -72,9 +81,14 @@ def read_events(path: str | os.PathLike[str], **options: Any) -> EventLog:
 
     from journeylens.workspace import Workspace, configure
 
-    con = duckdb.connect()
+    # A private folder DuckDB may spill to, so that the import runs under the same memory cap
+    # as an import into a workspace; it goes when the last table of the log does.
+    spill = tempfile.mkdtemp(prefix="journeylens-")
+    con = duckdb.connect(config={"temp_directory": spill})
     configure(con)
     ws = Workspace(path=None, con=con, config={"sources": []})  # type: ignore[arg-type]
+    ws._memory_cap = True
+    weakref.finalize(ws.backend, _drop, con, spill)
     ws._ensure_tables()
     report = ws.import_events(path, **options)
     return EventLog(ws, report)

@@ -9,8 +9,9 @@ where *merged* counts lifecycle ``start`` rows folded into their ``complete`` ev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -21,7 +22,14 @@ from journeylens.errors import InputError
 from journeylens.mapping import Mapping, detect_mapping
 from journeylens.readers import STAGING, Staged
 
-__all__ = ["INTERNAL_COLUMNS", "ImportReport", "Lifecycle", "canonicalise", "finish_report"]
+__all__ = [
+    "INTERNAL_COLUMNS",
+    "ImportReport",
+    "Lifecycle",
+    "canonicalise",
+    "finish_report",
+    "memory_cap",
+]
 
 #: Bookkeeping columns of the new-events table that never reach the workspace's events.
 INTERNAL_COLUMNS = ("__jl_row",)
@@ -544,10 +552,7 @@ def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     report.start_after_end = row[6]
     report.loaded = n
     report.time_range = (str(lo) if lo else None, str(hi) if hi else None)
-    report.duplicate_events = con.execute(
-        f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {new}
-           GROUP BY case_id, activity, timestamp, resource HAVING count(*) > 1)"""
-    ).fetchone()[0]
+    # Duplicate events are counted by derived.rebuild, on its window pass.
     report.merged = report.rows_read - report.loaded - report.rejected
 
 
@@ -559,3 +564,52 @@ def cleanup(con: duckdb.DuckDBPyConnection) -> None:
         "ORDER BY table_type = 'VIEW' DESC"
     ).fetchall():
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+
+
+#: Bytes of DuckDB memory an import may use per byte of input file, by format (Parquet is
+#: compressed about 8x against CSV; XES is about 3.5x more verbose).
+_MEMORY_PER_INPUT_BYTE = {"csv": 2.0, "parquet": 16.0, "xes": 0.6, "excel": 4.0}
+_MEMORY_FLOOR = 1 << 30
+_UNITS = {"bytes": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def _setting_bytes(text: str) -> float:
+    """``'18.8 GiB'`` -> bytes (DuckDB prints its memory limit that way)."""
+    number, _, unit = text.strip().partition(" ")
+    return float(number) * _UNITS.get(unit.lower(), 1)
+
+
+@contextlib.contextmanager
+def memory_cap(
+    con: duckdb.DuckDBPyConnection, *, input_bytes: int | None, format: str
+) -> Iterator[None]:
+    """Cap DuckDB's memory for one import, and restore the limit afterwards.
+
+    Used for imports into a workspace file and for :func:`journeylens.read_events`, whose
+    in-memory connection is given a private folder to spill to.
+
+    Without a cap DuckDB keeps every block it wrote or staged cached, up to 80% of the RAM,
+    so an import's peak memory grows with the log (2.7 GB for a 5M-event CSV).  The blocks
+    of ``events`` are on disk already and the staged source spills to the workspace's
+    temporary folder, so a cap of ``max(1 GiB, k * input size)`` halves that peak at the same
+    CPU time (see docs/benchmarks.md).  The cap applies only while the connection runs with
+    DuckDB's default limit (a limit set by the user stays as it is) and only lowers it; callers
+    retry without it on :class:`duckdb.OutOfMemoryException`.
+    """
+    if input_bytes is None or format not in _MEMORY_PER_INPUT_BYTE:
+        yield
+        return
+    setting = "SELECT current_setting('memory_limit')"
+    previous = con.execute(setting).fetchone()[0]
+    # The default (a share of the RAM) as a fresh in-memory instance reports it.
+    default = duckdb.connect().execute(setting).fetchone()[0]
+    cap = max(_MEMORY_FLOOR, int(input_bytes * _MEMORY_PER_INPUT_BYTE[format]))
+    if previous != default or cap >= _setting_bytes(previous):
+        yield
+        return
+    try:
+        con.execute(f"SET memory_limit = '{cap >> 20}MiB'")
+        yield
+    finally:
+        con.execute("RESET memory_limit")

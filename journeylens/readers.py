@@ -91,7 +91,10 @@ def _detect_encoding(path: Path) -> str:
     with open(path, "rb") as f:
         try:
             while chunk := f.read(1 << 24):
-                dec.decode(chunk)
+                # Most exports are plain ASCII: bytes.isascii() is ~4x cheaper than decoding.
+                # A chunk is skipped only when no multi-byte character is left open before it.
+                if not (chunk.isascii() and not dec.getstate()[0]):
+                    dec.decode(chunk)
             dec.decode(b"", final=True)
         except UnicodeDecodeError:
             return "latin-1"

@@ -81,6 +81,9 @@ class Workspace:
         self.read_only = False
         # An in-memory workspace (read_events) has no folder and no YAML to keep.
         self._persist_config = path is not None
+        # Imports cap DuckDB's memory where it can spill: beside the workspace file, or in
+        # the temporary folder read_events gives its in-memory connection.
+        self._memory_cap = path is not None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -278,64 +281,80 @@ class Workspace:
             "lifecycle": lifecycle_column,
         }
         con = self.con
-        with self._transaction() as config:
-            (progress or (lambda _m: None))("reading " + Path(spath).name)
-            staged = readers.stage(
-                con,
-                spath,
-                format=fmt,
-                delimiter=delimiter,
-                encoding=encoding,
-                sheet=sheet,
-                table=table,
-                query=query,
-            )
-            new, report, judge = ingest.canonicalise(
-                con,
-                staged,
-                source_id=source_id,
-                mapping=mapping,
-                preset=preset,
-                lifecycle=lifecycle,
-                timestamp_formats=timestamp_format,
-                dayfirst=dayfirst,
-                timezone=timezone,
-                decimal=decimal,
-                progress=progress,
-            )
-            (progress or (lambda _m: None))("storing events")
-            self._append_events(new)
-            if judge is not None:
-                judge()
-            ingest.finish_report(con, report)
-            (progress or (lambda _m: None))("deriving cases, variants and the process map")
-            case_attrs, report.out_of_order_cases = derived.rebuild(con, source_id=source_id)
-            ingest.cleanup(con)
-            readers.release(con)
-            entry: dict[str, Any] = {
-                "id": source_id,
-                "path": str(Path(spath).resolve()) if fmt != "database" else spath,
-                "format": fmt,
-                "imported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "mapping": report.mapping,
-                "options": {k: v for k, v in report.options.items() if v is not None},
-                "rows": {
-                    "read": report.rows_read,
-                    "loaded": report.loaded,
-                    "rejected": report.rejected,
-                    "merged": report.merged,
-                },
-            }
-            if digest:
-                entry["sha256"] = digest
-            if table:
-                entry["table"] = table
-            if query:
-                entry["query"] = query
-            config["sources"] = [*config.get("sources", []), entry]
-            config["case_attributes"] = case_attrs
-        self._store_journeys(progress=progress)
-        return report
+        # An import into a workspace file runs under a memory cap (see ingest.memory_cap), and
+        # again without it in the rare case DuckDB cannot work within the cap.
+        size = Path(spath).stat().st_size if digest and self._memory_cap else None
+        for cap in (size, None) if size else (None,):
+            try:
+                with (
+                    ingest.memory_cap(con, input_bytes=cap, format=fmt),
+                    self._transaction() as config,
+                ):
+                    (progress or (lambda _m: None))("reading " + Path(spath).name)
+                    staged = readers.stage(
+                        con,
+                        spath,
+                        format=fmt,
+                        delimiter=delimiter,
+                        encoding=encoding,
+                        sheet=sheet,
+                        table=table,
+                        query=query,
+                    )
+                    new, report, judge = ingest.canonicalise(
+                        con,
+                        staged,
+                        source_id=source_id,
+                        mapping=mapping,
+                        preset=preset,
+                        lifecycle=lifecycle,
+                        timestamp_formats=timestamp_format,
+                        dayfirst=dayfirst,
+                        timezone=timezone,
+                        decimal=decimal,
+                        progress=progress,
+                    )
+                    (progress or (lambda _m: None))("storing events")
+                    self._append_events(new)
+                    if judge is not None:
+                        judge()
+                    ingest.finish_report(con, report)
+                    # The staged source is not needed any more: free it before the window pass.
+                    ingest.cleanup(con)
+                    readers.release(con)
+                    (progress or (lambda _m: None))("deriving cases, variants and the process map")
+                    case_attrs, report.out_of_order_cases, report.duplicate_events = (
+                        derived.rebuild(con, source_id=source_id)
+                    )
+                    entry: dict[str, Any] = {
+                        "id": source_id,
+                        "path": str(Path(spath).resolve()) if fmt != "database" else spath,
+                        "format": fmt,
+                        "imported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        "mapping": report.mapping,
+                        "options": {k: v for k, v in report.options.items() if v is not None},
+                        "rows": {
+                            "read": report.rows_read,
+                            "loaded": report.loaded,
+                            "rejected": report.rejected,
+                            "merged": report.merged,
+                        },
+                    }
+                    if digest:
+                        entry["sha256"] = digest
+                    if table:
+                        entry["table"] = table
+                    if query:
+                        entry["query"] = query
+                    config["sources"] = [*config.get("sources", []), entry]
+                    config["case_attributes"] = case_attrs
+            except duckdb.OutOfMemoryException:
+                if cap is None:
+                    raise
+                continue
+            self._store_journeys(progress=progress)
+            return report
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def import_responses(self, path: str | os.PathLike[str], **options: Any):
         """Import survey responses (see :func:`journeylens.voice.import_responses`)."""

@@ -192,6 +192,100 @@ def test_row_order_never_changes_the_result(rows, seed):
     assert sum(a[0].values()) == sum(map(_is_good, rows))
 
 
+_TIES = st.lists(
+    st.tuples(
+        st.sampled_from(["c1", "c2", "c3"]),
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(["2024-01-01 10:00:00", "2024-01-01 10:00:00", "2024-01-01 11:00:00"]),
+        st.sampled_from(["r1", "r2", ""]),
+    ),
+    max_size=30,
+)
+
+
+def _duplicates(rows) -> int:
+    """Brute force: rows repeating an earlier row's case, activity, timestamp and resource."""
+    return sum(n - 1 for n in Counter(rows).values())
+
+
+@settings(max_examples=25, deadline=None)
+@given(first=_TIES, second=_TIES)
+def test_duplicates_are_counted_per_import(tmp_path_factory, first, second):
+    # Many ties, interleaved across two sources: the window pass's count of duplicates (tied
+    # neighbours only) must equal a full count over the new source's rows.
+    from journeylens.workspace import Workspace
+
+    d = tmp_path_factory.mktemp("dups")
+    ws = Workspace.create(d / "ws")
+    try:
+        for k, rows in enumerate((first, second)):
+            lines = ["case,activity,timestamp,resource", *(",".join(r) for r in rows)]
+            path = write(d / f"{k}.csv", "\n".join(lines) + f"\n{k}x,A,2024-01-02 00:00:00,r\n")
+            report = ws.import_events(path)
+            assert report.duplicate_events == _duplicates(rows)
+    finally:
+        ws.close()
+
+
+def test_memory_cap_lowers_and_restores_the_limit():
+    import duckdb
+
+    from journeylens.ingest import memory_cap
+
+    con = duckdb.connect()
+    (default,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    limit = lambda: con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # noqa: E731
+    with memory_cap(con, input_bytes=1 << 30, format="csv"):
+        assert limit() == "2.0 GiB"
+    assert limit() == default
+    with memory_cap(con, input_bytes=10, format="parquet"):
+        assert limit() == "1.0 GiB"
+    assert limit() == default
+    # A limit set by the user is left as it is.
+    con.execute("SET memory_limit = '1500MiB'")
+    before = limit()
+    with memory_cap(con, input_bytes=10, format="csv"):
+        assert limit() == before
+    assert limit() == before
+    with (
+        memory_cap(con, input_bytes=None, format="csv"),
+        memory_cap(con, input_bytes=10, format="database"),
+    ):
+        assert limit() == before
+
+
+def test_read_events_spills_to_a_private_folder_removed_with_the_log(tmp_path, monkeypatch):
+    import gc
+
+    import journeylens.derived
+
+    real, seen = journeylens.derived.rebuild, []
+
+    def spy(con, **kwargs):
+        seen.append(
+            con.execute(
+                "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+            ).fetchone()
+        )
+        return real(con, **kwargs)
+
+    monkeypatch.setattr(journeylens.derived, "rebuild", spy)
+    log = read_events(write(tmp_path / "s.csv", "case,activity,timestamp\nc1,A,2024-01-01\n"))
+    [(limit, folder)] = seen
+    assert limit == "1.0 GiB"
+    assert Path(folder).is_dir() and Path(folder).name.startswith("journeylens-")
+    table = log.table
+    del log
+    gc.collect()
+    # The table still needs the connection (and what it may have spilled) ...
+    assert Path(folder).is_dir()
+    assert table.count().execute() == 1
+    del table
+    gc.collect()
+    # ... and once nothing refers to the log any more, the folder is gone.
+    assert not Path(folder).exists()
+
+
 # -- real logs against pm4py's reference figures -----------------------------------------
 
 

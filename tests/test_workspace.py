@@ -191,6 +191,29 @@ def test_failed_import_leaves_everything_as_before(make_workspace, tmp_path, mon
         assert reopened.info()["events"] == 6
 
 
+def test_import_retries_without_the_memory_cap(make_workspace, tmp_path, monkeypatch):
+    import duckdb
+
+    ws = make_workspace()
+    (limit,) = ws.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    real, seen = journeylens.derived.rebuild, []
+
+    def tight(con, **kwargs):
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        if len(seen) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block")
+        return real(con, **kwargs)
+
+    monkeypatch.setattr(journeylens.derived, "rebuild", tight)
+    report = ws.import_events(write(tmp_path / "a.csv", LOG_A))
+    # First under the import's cap (1 GiB for a small file), then with the connection's limit.
+    assert seen == ["1.0 GiB", limit]
+    assert (report.source_id, report.loaded, report.rejected) == (1, 4, 1)
+    assert [s["id"] for s in ws.config["sources"]] == [1]
+    assert ws.info()["events"] == 4
+    assert ws.con.execute("SELECT current_setting('memory_limit')").fetchone() == (limit,)
+
+
 HOLD = """
 import sys, time
 from journeylens.workspace import Workspace
