@@ -99,7 +99,51 @@ class _Design:
 #: A category's level held by fewer rows than this is pooled into ``(other)``: an effect of
 #: a handful of answers is noise, and the level furthest from the reference would be one.
 MIN_LEVEL = 10
+#: A category whose levels reproduce a number or flag this closely (multiple correlation R) ...
+RESTATING = 0.95
+#: ... and that adds less than this share of explained variance beyond it is left out.
+RESTATING_GAIN = 0.01
 OTHER_LEVEL = "(other)"
+
+
+def _r2(X: np.ndarray, y: np.ndarray) -> float:
+    A = np.column_stack([np.ones(len(y)), X])
+    fit = A @ np.linalg.lstsq(A, y, rcond=None)[0]
+    return 1 - float(((y - fit) ** 2).sum()) / max(float(((y - y.mean()) ** 2).sum()), 1e-12)
+
+
+def _drop_restating(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    groups: dict[str, list[str]],
+    labels: dict[str, str],
+    reference: dict[str, str],
+    correlated: list[tuple[str, str, float]],
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict[str, list[str]], list[tuple[str, str, float]]]:
+    """Leave out a category that restates a number or flag and explains nothing beyond it.
+
+    A variant family whose routes differ only by rework carries the rework flag (R = 0.99 on
+    the demo); relative weights then split rework's share between the two and rank the
+    family first with an adjusted effect of zero — a summary of other features taking the
+    top place.  Such a category stays only when it adds at least ``RESTATING_GAIN`` of R²
+    beyond every other feature (a route that matters for itself, e.g. a specialist route).
+    """
+    for f, name, r in list(correlated):
+        if f not in reference or f not in groups or r < RESTATING or len(groups) < 2:
+            continue
+        others = [c for g, cs in groups.items() if g != f for c in cs]
+        gain = _r2(X.to_numpy(), y) - _r2(X[others].to_numpy(), y)
+        if gain >= RESTATING_GAIN:
+            continue
+        notes.append(
+            f"{f}: restates {labels.get(name, name)} (R = {r:.2f}) and adds {gain:.1%} of "
+            "explained variance beyond the other features; left out"
+        )
+        X = X[[c for c in X.columns if c not in groups[f]]]
+        groups = {g: cs for g, cs in groups.items() if g != f}
+        correlated = [c for c in correlated if f not in c[:2]]
+    return X, groups, correlated
 
 
 def _design(
@@ -246,6 +290,7 @@ def _design(
             r2 = 1 - ((x - fit) ** 2).sum() / max(((x - x.mean()) ** 2).sum(), 1e-12)
             if r2 >= CORRELATED**2:
                 correlated.append((f, name, float(math.sqrt(r2))))
+    X, groups, correlated = _drop_restating(X, y, groups, labels, reference, correlated, notes)
     return _Design(
         X,
         y,

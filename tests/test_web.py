@@ -378,12 +378,12 @@ def test_drivers_rank_rework_high_for_installation_csat_and_what_if_validates(ad
                 {"feature": "rework", "change": "times 1000"}):  # fmt: skip
         assert admin.get("/drivers/what-if", params={**base, **bad}).status_code == 400
     assert admin.get("/drivers", params={"target": "../../x"}).status_code == 400
-    # A category driver (the variant family) has no scale or share to change: not offered.
-    assert "variant_family" in top or "variant_family" in [r["feature"] for r in d["drivers"]]
+    # A category driver (the start channel) has no scale or share to change: not offered.
+    assert "start_channel" in [r["feature"] for r in d["drivers"]]
     select = html.text.split('name="feature"', 1)[1].split("</select>", 1)[0]
-    assert "variant_family" not in select and "rework" in select
+    assert "start_channel" not in select and "rework" in select
     refused = admin.get("/drivers/what-if",
-                        params={**base, "feature": "variant_family", "change": "halved"})  # fmt: skip
+                        params={**base, "feature": "start_channel", "change": "halved"})  # fmt: skip
     assert refused.status_code == 400 and "can change" in refused.text
 
 
