@@ -103,10 +103,13 @@ def attach(journey: Journey, ws: Workspace) -> None:
     journey._store = (ws.con, _key(journey))
 
 
-def read(journey: Journey, part: str) -> pd.DataFrame | None:
-    """The stored ``part`` of ``journey`` when it matches definition and data, else None."""
+def read(journey: Journey, part: str, filters: Any = None) -> pd.DataFrame | None:
+    """The stored ``part`` of ``journey`` when it matches definition and data, else None.
+
+    Results are stored for the whole journey only: under ``filters``, always None.
+    """
     store = getattr(journey, "_store", None)
-    if store is None:
+    if store is None or filters is not None:
         return None
     con, key = store
     try:

@@ -124,7 +124,7 @@ def _paths(journey: Journey, filters: Filter | None) -> pd.DataFrame:
     if key not in memo:
         from journeylens import _journey_store
 
-        stored = _journey_store.read(journey, "paths") if filters is None else None
+        stored = _journey_store.read(journey, "paths", filters)
         if stored is None:
             stored = family_paths(journey, filters).to_pyarrow().to_pandas()
         memo[key] = stored

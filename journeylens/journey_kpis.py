@@ -128,12 +128,11 @@ def touchpoint_kpis(
         repeat_share``, in the definition's touchpoint order, contacts last.
     """
     if _ev is None:
-        if filters is None:
-            from journeylens import _journey_store
+        from journeylens import _journey_store
 
-            stored = _journey_store.read(journey, "touchpoints")
-            if stored is not None:
-                return stored
+        stored = _journey_store.read(journey, "touchpoints", filters)
+        if stored is not None:
+            return stored
         with _materialized(journey, filters) as ev:
             return touchpoint_kpis(journey, filters, _ev=ev)
     d = journey.definition
@@ -638,15 +637,14 @@ def _places(
     kept: pd.DataFrame,
 ) -> pd.DataFrame:
     """Seconds per (``broken`` / ``kept``, kind, place): stored, or summed from the frame."""
-    if filters is None:
-        from journeylens import _journey_store
+    from journeylens import _journey_store
 
-        stored = _journey_store.read(journey, "places")
-        if stored is not None:
-            if journey.definition.promise is None:  # every instance counts as broken
-                stored = stored.assign(_group="broken")
-                stored = stored.groupby(["_group", "kind", "where"], as_index=False)["s"].sum()
-            return stored[stored["_group"].isin(["broken", "kept"])]
+    stored = _journey_store.read(journey, "places", filters)
+    if stored is not None:
+        if journey.definition.promise is None:  # every instance counts as broken
+            stored = stored.assign(_group="broken")
+            stored = stored.groupby(["_group", "kind", "where"], as_index=False)["s"].sum()
+        return stored[stored["_group"].isin(["broken", "kept"])]
     with _materialized(journey, filters) as ev:
         groups = {"broken": broken["instance_id"], "kept": kept["instance_id"]}
         return _time_by_place(journey, ev, groups)

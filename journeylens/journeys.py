@@ -878,7 +878,7 @@ class Journey:
             from journeylens import _journey_frame as jf
             from journeylens import _journey_store
 
-            stored = _journey_store.read(self, "instances") if filters is None else None
+            stored = _journey_store.read(self, "instances", filters)
             self._cache[key] = stored if stored is not None else jf.journey_instances(self, filters)
         return self._cache[key].copy()
 

@@ -257,6 +257,7 @@ class Workspace:
         (21348, 0)
         """
         self._require_writable()
+        say = progress or (lambda _m: None)
         spath = str(path)
         fmt = format or readers.detect_format(spath)
         digest = None
@@ -290,7 +291,7 @@ class Workspace:
                     ingest.memory_cap(con, input_bytes=cap, format=fmt),
                     self._transaction() as config,
                 ):
-                    (progress or (lambda _m: None))("reading " + Path(spath).name)
+                    say("reading " + Path(spath).name)
                     staged = readers.stage(
                         con,
                         spath,
@@ -314,7 +315,7 @@ class Workspace:
                         decimal=decimal,
                         progress=progress,
                     )
-                    (progress or (lambda _m: None))("storing events")
+                    say("storing events")
                     self._append_events(new)
                     if judge is not None:
                         judge()
@@ -322,7 +323,7 @@ class Workspace:
                     # The staged source is not needed any more: free it before the window pass.
                     ingest.cleanup(con)
                     readers.release(con)
-                    (progress or (lambda _m: None))("deriving cases, variants and the process map")
+                    say("deriving cases, variants and the process map")
                     case_attrs, report.out_of_order_cases, report.duplicate_events = (
                         derived.rebuild(con, source_id=source_id)
                     )
