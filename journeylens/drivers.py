@@ -107,6 +107,7 @@ OTHER_LEVEL = "(other)"
 
 
 def _r2(X: np.ndarray, y: np.ndarray) -> float:
+    """R² of the least-squares fit of ``y`` on ``X`` with an intercept."""
     A = np.column_stack([np.ones(len(y)), X])
     fit = A @ np.linalg.lstsq(A, y, rcond=None)[0]
     return 1 - float(((y - fit) ** 2).sum()) / max(float(((y - y.mean()) ** 2).sum()), 1e-12)
@@ -283,11 +284,8 @@ def _design(
     for f, cs in groups.items():
         if f not in reference:
             continue
-        A = np.column_stack([np.ones(n_rows), X[cs].to_numpy()])
         for name in names:
-            x = X[single[name]].to_numpy()
-            fit = A @ np.linalg.lstsq(A, x, rcond=None)[0]
-            r2 = 1 - ((x - fit) ** 2).sum() / max(((x - x.mean()) ** 2).sum(), 1e-12)
+            r2 = _r2(X[cs].to_numpy(), X[single[name]].to_numpy())
             if r2 >= CORRELATED**2:
                 correlated.append((f, name, float(math.sqrt(r2))))
     X, groups, correlated = _drop_restating(X, y, groups, labels, reference, correlated, notes)
