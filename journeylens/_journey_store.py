@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
+from journeylens._frames import from_ipc, to_ipc
 from journeylens.errors import JourneylensError
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 TABLE = "_jl_journey_results"  # the name says nothing of its shape: bump STORE_VERSION
 #: Bump when a stored part changes shape; older rows then simply no longer match.
-STORE_VERSION = 1
+STORE_VERSION = 2
 PARTS = ("instances", "touchpoints", "places", "paths")
 
 
@@ -72,32 +72,6 @@ def _exists(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def _to_bytes(df: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    # Arrow has no "Python objects": remember which columns were object dtype (None for a
-    # missing customer id, lists of case ids) so that they come back as computed.
-    objects = [c for c in df.columns if df[c].dtype == object]
-    meta = {**(table.schema.metadata or {}), b"journeylens.objects": json.dumps(objects).encode()}
-    table = table.replace_schema_metadata(meta)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
-
-
-def _from_bytes(data: bytes) -> pd.DataFrame:
-    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    objects = json.loads((table.schema.metadata or {}).get(b"journeylens.objects", b"[]"))
-    df = table.to_pandas()
-    for col in objects:
-        if pa.types.is_list(table.schema.field(col).type):
-            df[col] = table.column(col).to_pylist()  # lists built by Arrow: ~10x faster
-        else:
-            values = df[col].astype(object)
-            df[col] = values.where(values.notna(), None)
-    return df
-
-
 def attach(journey: Journey, ws: Workspace) -> None:
     """Let ``journey`` (bound to ``ws.events``) read its stored results."""
     journey._store = (ws.con, _key(journey))
@@ -121,7 +95,7 @@ def read(journey: Journey, part: str, filters: Any = None) -> pd.DataFrame | Non
         ).fetchone()
     except duckdb.Error:
         return None
-    return None if row is None else _from_bytes(row[0])
+    return None if row is None else from_ipc(row[0])
 
 
 def places(journey: Journey, ev: Any, inst: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +159,7 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
         for part, df in parts.items():
             con.execute(
                 f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)",
-                [name, part, key, n_events, _to_bytes(df)],
+                [name, part, key, n_events, to_ipc(df)],
             )
         out[name] = round(time.perf_counter() - t0, 2)
     return out

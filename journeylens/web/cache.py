@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from journeylens._frames import from_ipc, to_ipc
+
 __all__ = ["CACHE_DIR", "MISSING", "ResultStore", "code_stamp", "persistable"]
 
 log = logging.getLogger("journeylens.web")
@@ -101,17 +103,12 @@ def key_text(key: Any) -> str:
     return json.dumps(plain(key), sort_keys=True, ensure_ascii=False)
 
 
-def _frame_bytes(frame: pd.DataFrame) -> str:
-    table = pa.Table.from_pandas(frame, preserve_index=True)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")
+def _frame_text(frame: pd.DataFrame) -> str:
+    return base64.b64encode(to_ipc(frame, index=True)).decode("ascii")
 
 
 def _frame_from(text: str) -> pd.DataFrame:
-    with pa.ipc.open_stream(pa.py_buffer(base64.b64decode(text))) as reader:
-        return reader.read_all().to_pandas()
+    return from_ipc(base64.b64decode(text))
 
 
 def encode(value: Any) -> Any:
@@ -135,9 +132,9 @@ def encode(value: Any) -> Any:
             return {k: encode(v) for k, v in value.items()}
         return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, pd.DataFrame):
-        return {"__frame__": _frame_bytes(value)}
+        return {"__frame__": _frame_text(value)}
     if isinstance(value, pd.Series):
-        return {"__series__": _frame_bytes(value.to_frame(name=value.name or 0)),
+        return {"__series__": _frame_text(value.to_frame(name=value.name or 0)),
                 "name": encode(value.name)}  # fmt: skip
     if isinstance(value, pd.Timestamp):
         return {"__timestamp__": None if pd.isna(value) else value.isoformat()}
