@@ -43,10 +43,15 @@ __all__ = ["DERIVED_VERSION", "derived_source", "rebuild"]
 #: Bump when the derived tables change shape; older stamps make the analyses fall back.
 DERIVED_VERSION = 1
 
+_ACTS = "_jl_acts"
 _STEPS = "_jl_steps"
 _CASE_ROWS = "_jl_case_rows"
-_CASE_ACTS = "_jl_case_acts"
+_SPANS = "_jl_spans"
 _VREPS = "_jl_vreps"
+_REP_STEPS = "_jl_rep_steps"
+_VINFO = "_jl_vinfo"
+#: Temporary scratch tables of a rebuild, dropped at its end.
+_SCRATCH = (_ACTS, _STEPS, _CASE_ROWS, _SPANS, _VREPS, _REP_STEPS, _VINFO)
 EDGES = "_jl_dfg_edges"
 NODES = "_jl_dfg_nodes"
 VARIANTS = "_jl_variants"
@@ -66,9 +71,8 @@ def _micro_seconds(later: str, earlier: str) -> str:
 
 def _duration_sql(seconds: str) -> str:
     return (
-        f"avg({seconds}) AS mean_s, quantile_cont({seconds}, 0.5) AS median_s, "
-        f"quantile_cont({seconds}, 0.9) AS p90_s, min({seconds}) AS min_s, "
-        f"max({seconds}) AS max_s, sum({seconds}) AS total_s"
+        f"avg({seconds}) AS mean_s, quantile_cont({seconds}, [0.5, 0.9]) AS _q, "
+        f"min({seconds}) AS min_s, max({seconds}) AS max_s, sum({seconds}) AS total_s"
     )
 
 
@@ -80,54 +84,69 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     duplicate events of that source (rows repeating another row's case, activity, timestamp
     and resource): two import checks that ride on the same window pass.
     """
-    columns = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
-    attrs = [c for c in columns if c not in schema.CANONICAL]
+    described = con.execute("DESCRIBE events").fetchall()
+    types = {str(r[0]): str(r[1]) for r in described}
+    attrs = [c for c in types if c not in schema.CANONICAL]
+
+    def text(column: str, expr: str) -> str:
+        """``expr`` (a value of ``column``) as the derived tables hold it: an ENUM as VARCHAR."""
+        return f"CAST({expr} AS VARCHAR)" if types[column].startswith("ENUM(") else expr
+
     sid = int(source_id)
+    # Activity codes 0..n-1 in name order (whatever the column's storage type): the window
+    # pass and the aggregates carry small integers; names come back only in the outputs.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_ACTS} AS SELECT activity,
+            {text("activity", "activity")} AS name,
+            CAST(row_number() OVER (ORDER BY {text("activity", "activity")}) - 1 AS INTEGER) AS k
+        FROM (SELECT DISTINCT activity FROM events)"""
+    )
     tied = (
         f"(source_id = {sid} AND (timestamp = lag(timestamp) OVER w "
         "OR timestamp = lead(timestamp) OVER w))"
     )
     # One window pass: per event, the next activity and the time to it, its position, whether
     # its resource/department differs from the previous non-null one (a hand-off), and whether
-    # an earlier-positioned row of this source came later in the file (out of time order).
+    # it is a row of this source placed before the previous row of this source (out of time
+    # order: a case's rows are in order iff every such adjacent pair is).  Nothing else rides
+    # along: every payload column makes the window's sort dearer.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {_STEPS} AS SELECT case_id, activity, timestamp,
-            lead(activity) OVER w AS next_activity,
+        f"""CREATE OR REPLACE TEMP TABLE {_STEPS} AS SELECT case_id, a.k, timestamp,
+            lead(a.k) OVER w AS nk,
             {_micro_seconds("lead(timestamp) OVER w", "timestamp")} AS gap_s,
             row_number() OVER w AS pos,
             resource <> lag(resource IGNORE NULLS) OVER w AS res_change,
             department <> lag(department IGNORE NULLS) OVER w AS dep_change,
-            source_id = {sid} AND max(CASE WHEN source_id = {sid} THEN event_index END)
-                OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > event_index
-                AS out_of_order,
+            source_id = {sid} AND lag(CASE WHEN source_id = {sid} THEN event_index END
+                IGNORE NULLS) OVER w > event_index AS out_of_order,
             {tied} AS _tied, CASE WHEN {tied} THEN resource END AS _tie_resource
-            {"".join(f", {_q(c)}" for c in attrs)}
-        FROM events WINDOW w AS (PARTITION BY case_id ORDER BY timestamp, event_index)"""
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_CASE_ACTS} AS "
-        f"SELECT case_id, activity FROM {_STEPS} GROUP BY ALL"
-    )
-    spans = "".join(
-        f', min({_q(c)}) AS "_lo{k}", max({_q(c)}) AS "_hi{k}"' for k, c in enumerate(attrs)
+        FROM events JOIN {_ACTS} a USING (activity)
+        WINDOW w AS (PARTITION BY case_id ORDER BY timestamp, event_index)"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_CASE_ROWS} AS SELECT case_id,
             min(timestamp) AS start, max(timestamp) AS "end", count(*) AS events,
-            arg_min(activity, pos) AS first_activity, arg_max(activity, pos) AS last_activity,
             count(*) FILTER (WHERE res_change) AS _handoffs_resource,
             count(*) FILTER (WHERE dep_change) AS _handoffs_department,
-            sum(hash(activity, pos)) AS _fingerprint,
-            count(*) FILTER (WHERE out_of_order) AS _out_of_order{spans}
-        FROM {_STEPS} GROUP BY case_id"""
+            sum(hash(a.name, s.pos)) AS _fingerprint,
+            count(*) FILTER (WHERE out_of_order) AS _out_of_order
+        FROM {_STEPS} s JOIN {_ACTS} a USING (k) GROUP BY case_id"""
     )
     case_attributes: list[str] = []
     if attrs:
-        # Constant within a case <=> min = max in every case (nulls ignored, as before).
+        # Constant within a case <=> min = max in every case (nulls ignored).  A group-by of
+        # its own: carried through the window, the attributes would cost more than this.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_SPANS} AS SELECT case_id"
+            + "".join(
+                f', min({_q(c)}) AS "_lo{k}", max({_q(c)}) AS "_hi{k}"' for k, c in enumerate(attrs)
+            )
+            + " FROM events GROUP BY case_id"
+        )
         varying = con.execute(
             "SELECT "
             + ", ".join(f'count(*) FILTER (WHERE "_lo{k}" <> "_hi{k}")' for k in range(len(attrs)))
-            + f" FROM {_CASE_ROWS}"
+            + f" FROM {_SPANS}"
         ).fetchone()
         case_attributes = [c for c, n in zip(attrs, varying, strict=True) if n == 0]
     out_of_order = con.execute(
@@ -138,69 +157,84 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     # group-by over every event.
     duplicates = con.execute(
         f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_STEPS}
-           WHERE _tied GROUP BY case_id, activity, timestamp, _tie_resource HAVING count(*) > 1)"""
+           WHERE _tied GROUP BY case_id, k, timestamp, _tie_resource HAVING count(*) > 1)"""
     ).fetchone()[0]
 
-    # Variants: one representative case per fingerprint; its events give the key.
+    # Variants: one representative case per fingerprint.  Everything that depends only on a
+    # case's sequence (its key, first and last activity, distinct activities, the distinct
+    # arcs and activities behind the DFG's case counts) is read from the representatives'
+    # events and weighed by the variant's number of cases: far fewer rows than all events.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_VREPS} AS SELECT _fingerprint, events,
-            min(case_id) AS rep,
+            min(case_id) AS rep, count(*) AS n,
             CAST(row_number() OVER (ORDER BY _fingerprint, events) AS INTEGER) AS _variant_id
         FROM {_CASE_ROWS} GROUP BY _fingerprint, events"""
     )
-    attr_cols = "".join(f', c."_lo{attrs.index(a)}" AS {_q(a)}' for a in case_attributes)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_REP_STEPS} AS SELECT v._variant_id, v.n, s.pos, s.k,
+            s.nk FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_VINFO} AS
+        WITH v AS (SELECT _variant_id, count(DISTINCT k) AS activities,
+                list_sort(list(struct_pack(p := pos, k := k))) AS seq
+            FROM {_REP_STEPS} GROUP BY _variant_id)
+        SELECT _variant_id, activities, names[seq[1].k + 1] AS first_activity,
+            names[seq[-1].k + 1] AS last_activity,
+            array_to_string(list_transform(seq, x -> names[x.k + 1]), chr(31)) AS key
+        FROM v, (SELECT list(name ORDER BY k) AS names FROM {_ACTS})"""
+    )
+    attr_cols = "".join(
+        f", {text(a, f'p._lo{attrs.index(a)}')} AS {_q(a)}" for a in case_attributes
+    )
+    spans_join = f"JOIN {_SPANS} p USING (case_id)" if case_attributes else ""
     con.execute(
         f"""CREATE OR REPLACE TABLE cases AS SELECT c.case_id, c.start, c."end",
-            {_micro_seconds('c."end"', "c.start")} AS duration_s, c.events, a.activities,
-            c.first_activity, c.last_activity{attr_cols},
+            {_micro_seconds('c."end"', "c.start")} AS duration_s, c.events, i.activities,
+            i.first_activity, i.last_activity{attr_cols},
             c._handoffs_resource, c._handoffs_department, v._variant_id
-        FROM {_CASE_ROWS} c
-        JOIN (SELECT case_id, count(*) AS activities FROM {_CASE_ACTS} GROUP BY case_id) a
-            USING (case_id)
-        JOIN {_VREPS} v USING (_fingerprint, events)
+        FROM {_CASE_ROWS} c JOIN {_VREPS} v USING (_fingerprint, events)
+        JOIN {_VINFO} i USING (_variant_id) {spans_join}
         ORDER BY c.case_id"""
     )
     # The per-variant figures of `variants()`, aggregated once here: at query time only the
     # ranking (top-k, coverage) is left, over one row per variant.
     con.execute(
         f"""CREATE OR REPLACE TABLE {VARIANTS} AS
-        WITH k AS (SELECT v._variant_id,
-                array_to_string(list_transform(list_sort(list(struct_pack(p := s.pos,
-                    a := s.activity))), x -> x.a), chr(31)) AS key
-            FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep GROUP BY v._variant_id),
-        a AS (SELECT _variant_id, count(*) AS count, max(events) AS length,
+        WITH a AS (SELECT _variant_id, count(*) AS count, max(events) AS length,
                 avg(duration_s) AS mean_duration_s,
                 quantile_cont(duration_s, 0.5) AS median_duration_s
             FROM cases GROUP BY _variant_id)
         SELECT _variant_id, key, count, length, mean_duration_s, median_duration_s,
             row_number() OVER (ORDER BY count DESC, key) AS rank
-        FROM k JOIN a USING (_variant_id) ORDER BY rank"""
+        FROM {_VINFO} JOIN a USING (_variant_id) ORDER BY rank"""
     )
 
-    # The directly-follows graph.  Distinct cases per arc/activity come from the (small)
-    # distinct (case, arc) and (case, activity) sets: cheaper than count(DISTINCT case_id).
+    # The directly-follows graph: frequencies and timings over every arc; the distinct cases
+    # per arc / activity from each variant's distinct arcs / activities, times its cases.
     con.execute(
         f"""CREATE OR REPLACE TABLE {EDGES} AS
-        WITH t AS (SELECT activity AS source, next_activity AS target, count(*) AS frequency,
-                {_duration_sql("gap_s")}
-            FROM {_STEPS} WHERE next_activity IS NOT NULL GROUP BY ALL),
-        d AS (SELECT source, target, count(*) AS cases FROM (SELECT case_id,
-                activity AS source, next_activity AS target FROM {_STEPS}
-                WHERE next_activity IS NOT NULL GROUP BY ALL) GROUP BY ALL)
-        SELECT source, target, frequency, cases, mean_s, median_s, p90_s, min_s, max_s, total_s
-        FROM t JOIN d USING (source, target)"""
+        WITH t AS (SELECT k, nk, count(*) AS frequency, {_duration_sql("gap_s")}
+            FROM {_STEPS} WHERE nk IS NOT NULL GROUP BY k, nk),
+        d AS (SELECT k, nk, CAST(sum(n) AS BIGINT) AS cases FROM (SELECT DISTINCT _variant_id,
+                n, k, nk FROM {_REP_STEPS} WHERE nk IS NOT NULL) GROUP BY k, nk)
+        SELECT s.name AS source, g.name AS target, frequency, cases,
+            mean_s, _q[1] AS median_s, _q[2] AS p90_s, min_s, max_s, total_s
+        FROM t JOIN d USING (k, nk) JOIN {_ACTS} s ON s.k = t.k JOIN {_ACTS} g ON g.k = t.nk"""
     )
     service = _micro_seconds("timestamp", "start_timestamp")
     con.execute(
         f"""CREATE OR REPLACE TABLE {NODES} AS
         WITH t AS (SELECT activity, count(*) AS frequency, {_duration_sql("_s")}
             FROM (SELECT activity, {service} AS _s FROM events) GROUP BY activity),
-        d AS (SELECT activity, count(*) AS cases FROM {_CASE_ACTS} GROUP BY activity)
-        SELECT activity, frequency, cases, mean_s, median_s, p90_s, min_s, max_s, total_s
-        FROM t JOIN d USING (activity)"""
+        d AS (SELECT k, CAST(sum(n) AS BIGINT) AS cases
+            FROM (SELECT DISTINCT _variant_id, n, k FROM {_REP_STEPS}) GROUP BY k)
+        SELECT a.name AS activity, frequency, cases, mean_s, _q[1] AS median_s, _q[2] AS p90_s, min_s, max_s,
+            total_s
+        FROM t JOIN {_ACTS} a USING (activity) JOIN d USING (k)"""
     )
     con.execute(f"CREATE OR REPLACE TABLE {STAMP} AS SELECT {DERIVED_VERSION} AS version")
-    for name in (_STEPS, _CASE_ACTS, _CASE_ROWS, _VREPS):
+    for name in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     return case_attributes, int(out_of_order), int(duplicates)
 
