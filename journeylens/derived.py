@@ -25,7 +25,15 @@ Variants are grouped by an order-sensitive fingerprint of each case's sequence: 
 64-bit hashes of ``(activity, position)`` plus the case's length.  Two different sequences
 would have to collide on a 64-bit sum to be merged (probability about ``v² / 2⁶⁵`` for ``v``
 variants: below 10⁻⁸ for a million variants); the key stored for a variant is rebuilt from one
-of its cases' real events.
+of its cases' real events.  Whatever depends only on a case's sequence — its key, first and
+last activity, number of distinct activities, and the distinct cases behind each DFG arc and
+activity — is computed on one representative case per variant and weighed by the variant's
+number of cases, which is far less work than over every event.
+
+The window pass carries activities as small integer codes (their rank by name) and nothing it
+does not need (case attributes are checked in a group-by of their own): every payload column
+makes its sort dearer.  Text columns of ``events`` may be stored as ``ENUM``; the derived
+tables hold them as ``VARCHAR`` whatever the storage type.
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ EDGES = "_jl_dfg_edges"
 NODES = "_jl_dfg_nodes"
 VARIANTS = "_jl_variants"
 STAMP = "_jl_derived"
-#: Derived tables that live in the workspace file (the ``_jl_steps`` scratch is temporary).
+#: Derived tables that live in the workspace file (the :data:`_SCRATCH` tables are temporary).
 TABLES = (EDGES, NODES, VARIANTS, STAMP)
 
 
@@ -107,9 +115,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     )
     # One window pass: per event, the next activity and the time to it, its position, whether
     # its resource/department differs from the previous non-null one (a hand-off), and whether
-    # it is a row of this source placed before the previous row of this source (out of time
-    # order: a case's rows are in order iff every such adjacent pair is).  Nothing else rides
-    # along: every payload column makes the window's sort dearer.
+    # it is a row of this source that came earlier in the file than the row of this source
+    # before it in time (a case's rows of the source are out of time order iff some such
+    # adjacent pair is).  Nothing else rides along: every payload column makes the sort dearer.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_STEPS} AS SELECT case_id, a.k, timestamp,
             lead(a.k) OVER w AS nk,
@@ -170,9 +178,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
             CAST(row_number() OVER (ORDER BY _fingerprint, events) AS INTEGER) AS _variant_id
         FROM {_CASE_ROWS} GROUP BY _fingerprint, events"""
     )
+    # (The representatives' rows are picked by a semi-join first: cheaper than joining all
+    # events to the variants.)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_REP_STEPS} AS SELECT v._variant_id, v.n, s.pos, s.k,
-            s.nk FROM {_VREPS} v JOIN {_STEPS} s ON s.case_id = v.rep"""
+            s.nk FROM (SELECT case_id, pos, k, nk FROM {_STEPS}
+                WHERE case_id IN (SELECT rep FROM {_VREPS})) s
+            JOIN {_VREPS} v ON v.rep = s.case_id"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {_VINFO} AS
