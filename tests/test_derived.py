@@ -278,3 +278,40 @@ def test_enum_columns_give_the_same_varchar_tables(tmp_path):
     }
     for table, columns in text.items():
         assert all(got[table][0][c] == "VARCHAR" for c in columns), table
+
+
+def test_sequence_facts_are_weighed_by_the_cases_of_each_variant(tmp_path):
+    # Three cases share the rework variant A,B,A,B and one case is B,A: the distinct cases per
+    # arc and activity (read from one representative per variant) count cases, not repeats.
+    rows = [
+        f"{c},{a},2024-01-0{d} 1{h}:00:00,,,north,1"
+        for d, c in enumerate(["x", "y", "z"], start=1)
+        for h, a in enumerate("ABAB")
+    ]
+    rows += ["w,B,2024-01-05 10:00:00,,,south,1", "w,A,2024-01-05 11:00:00,,,south,1"]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "\n".join(reversed(rows)) + "\n")
+    with Workspace.create(tmp_path / "ws") as ws:
+        ws.import_events(path)
+        edges = discover_dfg(ws.events).edges.set_index(["source", "target"])
+        assert edges.loc[("A", "B"), ["frequency", "cases"]].tolist() == [6, 3]
+        assert edges.loc[("B", "A"), ["frequency", "cases"]].tolist() == [4, 4]
+        nodes = ws.con.execute(
+            f"SELECT activity, frequency, cases FROM {derived.NODES} ORDER BY activity"
+        ).fetchall()
+        assert nodes == [("A", 7, 4), ("B", 7, 4)]
+        cases = ws.con.execute(
+            "SELECT case_id, activities, first_activity, last_activity FROM cases ORDER BY 1"
+        ).fetchall()
+        assert cases == [
+            ("w", 2, "B", "A"),
+            ("x", 2, "A", "B"),
+            ("y", 2, "A", "B"),
+            ("z", 2, "A", "B"),
+        ]
+        got = variants(ws.events)[["variant", "count"]].to_dict("records")
+        assert got == [
+            {"variant": ("A", "B", "A", "B"), "count": 3},
+            {"variant": ("B", "A"), "count": 1},
+        ]
+        _assert_same(ws.events)
