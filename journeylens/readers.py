@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from journeylens.errors import InputError
@@ -29,6 +30,8 @@ Format = Literal["csv", "parquet", "xes", "excel", "database"]
 MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "n/a", "None", "NaN", "-")
 
 STAGING = "_jl_staging"
+#: The staging column holding each row's 1-based position in the source.
+ROW = "__jl_row"
 _ARROW = "_jl_arrow"
 _CSV = "_jl_csv"
 
@@ -45,6 +48,8 @@ class Staged:
     malformed: list[tuple[int, str, str]] = field(default_factory=list)
     #: Reader settings detected or used (delimiter, encoding ...), for the report and the YAML.
     options: dict[str, object] = field(default_factory=dict)
+    #: The Arrow table behind the staging view, when the source was read into Arrow.
+    arrow: pa.Table | None = None
 
 
 def detect_format(path: str) -> Format:
@@ -105,6 +110,64 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict | None:
+    """DuckDB's sniffer verdict (same sample, same options as its reader), or ``None``."""
+    # ignore_errors: the reader stores rejects, so its sniffer tolerates bad lines too.
+    sniff = [a for a in args if a.startswith(("encoding=", "delim=", "quote=", "header="))]
+    sniff.append("ignore_errors=true")
+    try:
+        row = con.execute(
+            f"SELECT Delimiter, Quote, Escape, Columns FROM sniff_csv({sql_path}, "
+            f"{', '.join(sniff)})"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    if not row:
+        return None
+    delim, quote, escape = (None if v == "(empty)" else v for v in row[:3])
+    return {"delimiter": delim, "quote": quote, "escape": escape, "columns": row[3]}
+
+
+def _csv_to_arrow(path: Path, sniffed: dict, encoding: str) -> pa.Table | None:
+    """Parse a well-formed CSV with Arrow's multi-threaded reader, or ``None`` to fall back.
+
+    Arrow parses about 3x faster than materialising DuckDB's ``read_csv`` and numbers rows for
+    free, but it knows neither the line of a malformed row (in parallel mode) nor quoted line
+    breaks: any row it cannot take, or a dialect it does not speak, falls back to DuckDB's
+    reader, which reports each bad line exactly.
+    """
+    import pyarrow.csv as pacsv
+
+    quote, escape, names = sniffed["quote"], sniffed["escape"], sniffed["columns"]
+    if not sniffed["delimiter"] or len(sniffed["delimiter"]) != 1 or escape not in (None, quote):
+        return None
+    names = [c["name"] for c in names]
+    try:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                encoding="latin1" if encoding == "latin-1" else "utf8",
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sniffed["delimiter"],
+                quote_char=quote or False,
+                double_quote=True,
+                newlines_in_values=False,
+                invalid_row_handler=lambda _row: "error",
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=list(MISSING_TOKENS),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,  # as DuckDB's allow_quoted_nulls
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return None
+
+
 def _stage_csv(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -130,6 +193,14 @@ def _stage_csv(
     if quote:
         args.append(f"quote={_sql_str(quote)}")
     sql_path = _sql_str(str(path))
+    sniffed = _sniff(con, sql_path, args)
+    opts: dict[str, object] = {"encoding": enc}
+    if sniffed:
+        opts["delimiter"], opts["quote"] = sniffed["delimiter"], sniffed["quote"]
+        if enc in ("utf-8", "latin-1") and (table := _csv_to_arrow(path, sniffed, enc)):
+            staged = _stage_arrow(con, table, str(path), "csv")
+            staged.options = opts
+            return staged
     try:
         # The rows land in file order (DuckDB preserves insertion order), so a row's position
         # in the file follows from its rowid: a view numbers them for free, where
@@ -167,36 +238,28 @@ def _stage_csv(
     dialect = con.execute(
         "SELECT delimiter, quote FROM _jl_csv_scans ORDER BY scan_id DESC LIMIT 1"
     ).fetchone()
-    if not dialect:
-        # DuckDB only records a scan in the rejects_scan table when a line was rejected; ask
-        # the sniffer (same sample, same options) for the dialect it chose.
-        sniff = [a for a in args if a.startswith(("encoding=", "delim=", "quote="))]
-        try:
-            dialect = con.execute(
-                f"SELECT Delimiter, Quote FROM sniff_csv({sql_path}, {', '.join(sniff)})"
-            ).fetchone()
-        except duckdb.Error:
-            dialect = None
-    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
-    opts: dict[str, object] = {"encoding": enc}
     if dialect:
         # '(empty)' is how DuckDB spells "none" (e.g. a file without any quoted field).
-        delim, quote_char = (None if v == "(empty)" else v for v in dialect)
-        opts["delimiter"], opts["quote"] = delim, quote_char
+        opts["delimiter"], opts["quote"] = (None if v == "(empty)" else v for v in dialect)
+    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
     return Staged(str(path), "csv", rows + len(malformed), cols, malformed, opts)
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, fmt: Format):
     # A view over the registered Arrow data, not a copy: the import reads it twice at most
     # (rejects, then events), and an in-memory columnar scan is cheaper than a copy.
-    con.register(_ARROW, table)
     cols = list(table.column_names)
-    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {STAGING} AS "
-        f"SELECT CAST(row_number() OVER () AS BIGINT) AS __jl_row, {quoted} FROM {_ARROW}"
-    )
-    return Staged(source, fmt, table.num_rows, cols)
+    # Rows are numbered in Arrow (free) rather than by row_number() OVER (), a serial pass.
+    table = table.append_column(ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    register_arrow(con, table)
+    return Staged(source, fmt, table.num_rows, cols, arrow=table)
+
+
+def register_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    """(Re)define the staging view over ``table``: its row column first, then the others."""
+    con.register(_ARROW, table)
+    rest = ", ".join('"' + c.replace('"', '""') + '"' for c in table.column_names if c != ROW)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT {ROW}, {rest} FROM {_ARROW}")
 
 
 def release(con: duckdb.DuckDBPyConnection) -> None:
@@ -212,18 +275,15 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
+    import pyarrow.parquet as pq
+
+    # Read into Arrow (multi-threaded) rather than a view over read_parquet: rows are numbered
+    # for free, and text columns are dictionary-encoded there once (see ingest._as_enums).
     try:
-        con.execute(
-            # A view: Parquet is columnar, so reading it again costs less than a copy.
-            f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT "
-            f"CAST(file_row_number + 1 AS BIGINT) AS __jl_row, * EXCLUDE (file_row_number) "
-            f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
-        )
-    except duckdb.Error as e:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None
-    cols = [r[0] for r in con.execute(f"DESCRIBE {STAGING}").fetchall()][1:]
-    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
-    return Staged(str(path), "parquet", rows, cols)
+    return _stage_arrow(con, table, str(path), "parquet")
 
 
 def _stage_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:

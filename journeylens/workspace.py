@@ -14,6 +14,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -260,16 +261,15 @@ class Workspace:
         say = progress or (lambda _m: None)
         spath = str(path)
         fmt = format or readers.detect_format(spath)
-        digest = None
+        digest: Future[str] | None = None
         if fmt != "database":
             if not Path(spath).is_file():
                 raise InputError(f"{spath}: no such file")
-            digest = readers.file_digest(spath)
-            for src in self.config.get("sources", []):
-                if src.get("sha256") == digest and src.get("kind", "events") == "events":
-                    return ingest.ImportReport(
-                        source=spath, format=fmt, source_id=src["id"], already_imported=True
-                    )
+            # Hashing reads the whole file: it runs beside the parse (both release the GIL),
+            # and a source imported before is recognised as soon as the parse is done.
+            hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylens-digest")
+            digest = hasher.submit(readers.file_digest, spath)
+            hasher.shutdown(wait=False)  # the thread ends with the hash
         source_id = 1 + max((s["id"] for s in self.config.get("sources", [])), default=0)
         mapping = {
             "case_id": case_id,
@@ -284,7 +284,7 @@ class Workspace:
         con = self.con
         # An import into a workspace file runs under a memory cap (see ingest.memory_cap), and
         # again without it in the rare case DuckDB cannot work within the cap.
-        size = Path(spath).stat().st_size if digest and self._memory_cap else None
+        size = Path(spath).stat().st_size if digest is not None and self._memory_cap else None
         for cap in (size, None) if size else (None,):
             try:
                 with (
@@ -302,6 +302,8 @@ class Workspace:
                         table=table,
                         query=query,
                     )
+                    if digest is not None and (known := self._source_of(digest.result())):
+                        raise _AlreadyImported(known)
                     new, report, judge = ingest.canonicalise(
                         con,
                         staged,
@@ -341,8 +343,8 @@ class Workspace:
                             "merged": report.merged,
                         },
                     }
-                    if digest:
-                        entry["sha256"] = digest
+                    if digest is not None:
+                        entry["sha256"] = digest.result()
                     if table:
                         entry["table"] = table
                     if query:
@@ -353,6 +355,10 @@ class Workspace:
                 if cap is None:
                     raise
                 continue
+            except _AlreadyImported as known:
+                return ingest.ImportReport(
+                    source=spath, format=fmt, source_id=known.source_id, already_imported=True
+                )
             self._store_journeys(progress=progress)
             return report
         raise AssertionError("unreachable")  # pragma: no cover
@@ -369,27 +375,42 @@ class Workspace:
 
         return import_outcomes(self, path, **options)
 
+    def _source_of(self, digest: str) -> int | None:
+        """The id of the event source with this content, if it was imported before."""
+        for src in self.config.get("sources", []):
+            if src.get("sha256") == digest and src.get("kind", "events") == "events":
+                return src["id"]
+        return None
+
     def _append_events(self, new: str) -> None:
-        """Insert new events by column name, widening the table for new attributes."""
-        have = ingest._column_types(self.con, "events")
+        """Insert new events by column name, widening the table for new attributes and values."""
+        con = self.con
+        have = ingest._column_types(con, "events")
         incoming = {
             c: t
-            for c, t in ingest._column_types(self.con, new).items()
+            for c, t in ingest._column_types(con, new).items()
             if c not in ingest.INTERNAL_COLUMNS
         }
+        empty = not con.execute("SELECT count(*) FROM events").fetchone()[0]
         select = []
         for col, typ in incoming.items():
             q = ingest._q(col)
             if col not in have:
-                self.con.execute(f"ALTER TABLE events ADD COLUMN {q} {typ}")
+                con.execute(f"ALTER TABLE events ADD COLUMN {q} {typ}")
             elif have[col] != typ:
-                # Two sources disagree on a type: text holds both without losing a value.
-                if have[col] != "VARCHAR":
-                    self.con.execute(f"ALTER TABLE events ALTER {q} TYPE VARCHAR")
-                select.append(f"CAST({q} AS VARCHAR) AS {q}")
+                wider = typ if empty else _wider_type(con, have[col], typ)
+                if wider != have[col]:
+                    con.execute(f"ALTER TABLE events ALTER {q} TYPE {wider}")
+                select.append(f"CAST({q} AS {wider}) AS {q}")
                 continue
             select.append(q)
-        self.con.execute(f"INSERT INTO events BY NAME SELECT {', '.join(select)} FROM {new}")
+        # Stored rows are found by event_index, never by their position in the table: letting
+        # DuckDB write in any order lets both cores write.
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            con.execute(f"INSERT INTO events BY NAME SELECT {', '.join(select)} FROM {new}")
+        finally:
+            con.execute("RESET preserve_insertion_order")
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str):
@@ -556,14 +577,21 @@ class Workspace:
         )
         if fmt is None:
             raise InputError(f"{out}: give --format csv, parquet or xes (or a matching suffix)")
-        ordered = "SELECT * FROM events ORDER BY case_id, timestamp, event_index"
+        # A CSV is for other tools: event_index and source_id belong to this workspace. Parquet
+        # keeps them: it is the canonical table other engines (Spark) read, and the importer
+        # regenerates both, in the same order, when it is imported again.
+        own = (ingest.schema.ORDER, ingest.schema.SOURCE) if fmt == "csv" else ()
+        # ENUM columns leave as plain text: other tools (and XES writers) expect strings.
+        columns = ", ".join(
+            f"CAST({ingest._q(c)} AS VARCHAR) AS {ingest._q(c)}"
+            if t.startswith("ENUM(")
+            else ingest._q(c)
+            for c, t in ingest._column_types(self.con, "events").items()
+            if c not in own
+        )
+        ordered = f"SELECT {columns} FROM events ORDER BY case_id, timestamp, event_index"
         if fmt in ("csv", "parquet"):
             opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
-            if fmt == "csv":
-                # A CSV is for other tools: event_index and source_id belong to this workspace.
-                # Parquet keeps them: it is the canonical table other engines (Spark) read, and
-                # the importer regenerates both, in the same order, when it is imported again.
-                ordered = ordered.replace("SELECT *", "SELECT * EXCLUDE (event_index, source_id)")
             self.con.execute(f"COPY ({ordered}) TO {ingest._lit(str(out))} ({opts})")
             return out
         from journeylens.xes import write_xes
@@ -574,3 +602,24 @@ class Workspace:
             case_attributes=self.config.get("case_attributes", []),
         )
         return out
+
+
+class _AlreadyImported(Exception):
+    """Raised inside an import's transaction to roll it back: the content is there already."""
+
+    def __init__(self, source_id: int) -> None:
+        self.source_id = source_id
+
+
+def _wider_type(con: Any, have: str, incoming: str) -> str:
+    """A column type holding both a stored and an incoming column's values.
+
+    Two ENUMs become the ENUM of all their values while that stays small; any other
+    disagreement becomes text, which holds every value without losing one.
+    """
+    old, new = ingest.enum_values(con, have), ingest.enum_values(con, incoming)
+    if old is not None and new is not None:
+        values = sorted(set(old) | set(new))
+        if len(values) <= ingest.ENUM_MAX:
+            return ingest.enum_type(values)
+    return "VARCHAR"

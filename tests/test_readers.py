@@ -614,3 +614,42 @@ def test_wrong_column_lists_available(tmp_path):
         read_events(path, activity="Task")
     assert isinstance(exc.value, InputError)
     assert "'Case ID', 'Activity', 'Complete Timestamp'" in str(exc.value)
+
+
+_DIALECTS = {
+    "blank line": "a,b,c\n1,x,2024-01-01\n\n2,y,2024-01-02\n",
+    "quoted delimiter and quotes": 'a,b,c\n1,"x, y",2024-01-01\n2,"say ""hi""",2024-01-02\n',
+    "quoted and bare missing tokens": 'a,b,c\n1,"?",2024-01-01\n2,"",2024-01-02\n3,?,2024-01-03\n',
+    "CRLF": "a,b,c\r\n1,x,2024-01-01\r\n2,y,2024-01-02\r\n",
+    "byte order mark": "\ufeffa,b,c\n1,x,2024-01-01\n",
+    "spaces kept": "a,b,c\n1, x ,2024-01-01\n",
+    "semicolons": "a;b;c\n1;x;2024-01-01\n2;y;2024-01-02\n",
+    "tabs": "a\tb\tc\n1\tx\t2024-01-01\n",
+    "no final newline": "a,b,c\n1,x,2024-01-01",
+    "quoted line break": 'a,b,c\n1,"x\ny",2024-01-01\n2,z,2024-01-02\n',
+    "repeated header": "a,b,a\n1,x,2\n",
+    "short line": "a,b,c\n1,x,2024\nfoo\n",
+    "latin-1": "a,b,c\n1,Köln,2024-01-01\n",
+}
+
+
+@pytest.mark.parametrize("name", list(_DIALECTS))
+def test_the_arrow_csv_path_stages_what_duckdbs_reader_stages(tmp_path, monkeypatch, name):
+    from journeylens import readers
+
+    encoding = "latin-1" if name == "latin-1" else "utf-8"
+    path = write(tmp_path / "x.csv", _DIALECTS[name], encoding)
+
+    def staged() -> tuple:
+        con = duckdb.connect()
+        s = readers.stage(con, path, format="csv")
+        rows = con.execute(f"SELECT * FROM {readers.STAGING} ORDER BY __jl_row").fetchall()
+        return s.columns, rows, s.rows, s.malformed, s.options, s.arrow is not None
+
+    fast = staged()
+    monkeypatch.setattr(readers, "_csv_to_arrow", lambda *_a: None)
+    slow = staged()
+    assert fast[:5] == slow[:5]
+    # Well-formed files take the fast path; a short line falls back to report it exactly.
+    assert fast[5] is (name != "short line")
+    assert slow[5] is False

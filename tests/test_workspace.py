@@ -322,3 +322,89 @@ def test_export_needs_a_known_format(make_workspace, tmp_path):
     with pytest.raises(InputError, match="--format"):
         ws.export(tmp_path / "out.json")
     assert ws.export(tmp_path / "out.data", format="csv").is_file()
+
+
+def _types(ws: Workspace) -> dict[str, str]:
+    return {r[0]: r[1] for r in ws.con.execute("DESCRIBE events").fetchall()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "database-staged"])
+def test_few_valued_text_is_stored_as_a_sorted_enum_and_read_as_text(
+    make_workspace, tmp_path, monkeypatch, fmt
+):
+    import journeylens.readers
+
+    text = "case,activity,time,resource,note\n" + "".join(
+        f"c{i % 7},{' Zeta ' if i % 3 else 'alpha'},2024-01-{1 + i % 28:02d} 10:{i % 60:02d},"
+        f"r{i % 4},n{i}\n"
+        for i in range(60)
+    )
+    path = write(tmp_path / "a.csv", text)
+    if fmt == "parquet":
+        import pyarrow.csv
+
+        pq_path = tmp_path / "a.parquet"
+        import pyarrow.parquet
+
+        pyarrow.parquet.write_table(pyarrow.csv.read_csv(path), pq_path)
+        path = pq_path
+    if fmt == "database-staged":  # DuckDB's own CSV reader: the SQL route to the same ENUMs
+        monkeypatch.setattr(journeylens.readers, "_csv_to_arrow", lambda *_a: None)
+    monkeypatch.setattr(journeylens.ingest, "ENUM_MAX", 50)
+    ws = make_workspace()
+    ws.import_events(path, case_id="case", activity="activity", timestamp="time")
+    types = _types(ws)
+    # Roles are trimmed before their values are collected; values are sorted.
+    assert types["activity"] == "ENUM('Zeta', 'alpha')"
+    assert types["resource"] == "ENUM('r0', 'r1', 'r2', 'r3')"
+    assert types["case_id"] == "VARCHAR"
+    assert types["note"] == "VARCHAR"  # 60 distinct values: more than ENUM_MAX
+    con = ws.con
+    # Sorting and comparing work as on text, and Ibis sees strings.
+    assert con.execute(
+        "SELECT DISTINCT activity FROM events ORDER BY activity DESC"
+    ).fetchall() == [("alpha",), ("Zeta",)]
+    assert con.execute("SELECT count(*) FROM events WHERE activity = 'nope'").fetchone() == (0,)
+    t = ws.events
+    assert str(t.schema()["activity"]) == "string"
+    counts = t.group_by("activity").agg(n=t.count()).order_by("activity").to_pandas()
+    assert counts.activity.tolist() == ["Zeta", "alpha"] and counts.n.tolist() == [40, 20]
+    assert (
+        str(
+            con.execute("SELECT * FROM cases")
+            .arrow()
+            .read_all()
+            .schema.field("first_activity")
+            .type
+        )
+        == "string"
+    )
+
+
+def test_a_second_source_widens_an_enum_or_turns_it_into_text(
+    make_workspace, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(journeylens.ingest, "ENUM_MAX", 4)
+    ws = make_workspace()
+    head = "case,activity,time,resource\n"
+    ws.import_events(write(tmp_path / "a.csv", head + "c1,b,2024-01-01,r1\nc1,d,2024-01-02,r2\n"))
+    assert _types(ws)["activity"] == "ENUM('b', 'd')"
+    ws.import_events(write(tmp_path / "b.csv", head + "c2,a,2024-01-03,r3\nc2,b,2024-01-04,r4\n"))
+    types = _types(ws)
+    assert types["activity"] == "ENUM('a', 'b', 'd')"  # the union, still sorted
+    assert types["resource"] == "ENUM('r1', 'r2', 'r3', 'r4')"
+    ws.import_events(write(tmp_path / "c.csv", head + "c3,e,2024-01-05,r5\nc3,a,2024-01-06,r6\n"))
+    types = _types(ws)
+    assert types["activity"] == "ENUM('a', 'b', 'd', 'e')"
+    assert types["resource"] == "VARCHAR"  # six values: more than ENUM_MAX
+    assert ws.con.execute(
+        "SELECT case_id, activity, resource FROM events ORDER BY event_index"
+    ).fetchall() == [
+        ("c1", "b", "r1"),
+        ("c1", "d", "r2"),
+        ("c2", "a", "r3"),
+        ("c2", "b", "r4"),
+        ("c3", "e", "r5"),
+        ("c3", "a", "r6"),
+    ]
+    assert ws.info()["activities"] == 4
