@@ -302,18 +302,20 @@ def enum_values(con: duckdb.DuckDBPyConnection, type_: str) -> list[str] | None:
 
 
 def _arrow_enum(arr, trim: bool):
-    """``arr`` as a dictionary array over its sorted distinct values, or ``None`` if too many."""
+    """``arr`` as dictionary arrays over its sorted distinct values, or ``None`` if too many."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or not len(arr):
         return None
-    codes = pc.dictionary_encode(arr.combine_chunks())
-    if len(codes.dictionary) > ENUM_MAX * 2:
+    # Chunk by chunk (no copy of the strings); unified, the chunks share one dictionary.
+    codes = pc.dictionary_encode(arr).unify_dictionaries()
+    vals = codes.chunk(0).dictionary
+    if len(vals) > ENUM_MAX * 2:
         return None
-    vals = codes.dictionary.cast(pa.string())
+    vals = vals.cast(pa.string())
     if trim:  # as SQL's nullif(trim(v), ''): spaces only
         vals = pc.utf8_trim(vals, characters=" ")
         vals = pc.if_else(pc.equal(vals, ""), pa.scalar(None, pa.string()), vals)
@@ -321,7 +323,12 @@ def _arrow_enum(arr, trim: bool):
     if not distinct or len(distinct) > ENUM_MAX:
         return None
     position = pc.index_in(vals, value_set=pa.array(distinct, pa.string()))
-    return pa.DictionaryArray.from_arrays(pc.take(position, codes.indices), distinct), distinct
+    dictionary = pa.array(distinct, pa.string())
+    chunks = [
+        pa.DictionaryArray.from_arrays(pc.take(position, c.indices), dictionary)
+        for c in codes.chunks
+    ]
+    return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())), distinct
 
 
 def _as_enums(
@@ -515,13 +522,18 @@ def canonicalise(
     def judge(rows: str, row: str, delete: str) -> None:
         """Reject the bad rows among ``rows`` (``row`` = their source row) and ``delete`` them."""
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
-                SELECT e.__jl_row, {reason} AS __jl_reason
-                FROM (SELECT {row} AS __jl_row, case_id, activity, timestamp, start_timestamp
-                      FROM {rows} WHERE {suspect}) e
-                JOIN {STAGING} s USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
+            f"""CREATE OR REPLACE TEMP TABLE _jl_suspects AS SELECT {row} AS __jl_row, case_id,
+                activity, timestamp, start_timestamp FROM {rows} WHERE {suspect}"""
         )
-        if con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+        # The raw values come from a join with the whole source: only when a row is suspect.
+        suspects = con.execute("SELECT count(*) FROM _jl_suspects").fetchone()[0]
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
+                SELECT e.__jl_row, {reason} AS __jl_reason FROM _jl_suspects e
+                JOIN {STAGING if suspects else f"(SELECT * FROM {STAGING} LIMIT 0)"} s
+                USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
+        )
+        if suspects and con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
             con.execute(
                 f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
                     CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,

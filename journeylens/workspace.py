@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import duckdb
 import ibis
+import pyarrow as pa
 import yaml
 
 from journeylens import derived, ingest, readers
@@ -325,6 +326,8 @@ class Workspace:
                     # The staged source is not needed any more: free it before the window pass.
                     ingest.cleanup(con)
                     readers.release(con)
+                    staged.arrow = None  # and the Arrow table behind it
+                    pa.default_memory_pool().release_unused()
                     say("deriving cases, variants and the process map")
                     case_attrs, report.out_of_order_cases, report.duplicate_events = (
                         derived.rebuild(con, source_id=source_id)

@@ -653,3 +653,22 @@ def test_the_arrow_csv_path_stages_what_duckdbs_reader_stages(tmp_path, monkeypa
     # Well-formed files take the fast path; a short line falls back to report it exactly.
     assert fast[5] is (name != "short line")
     assert slow[5] is False
+
+
+def test_quoted_line_breaks_across_arrows_parse_blocks(tmp_path):
+    from journeylens import readers
+
+    # Arrow parses 1 MB blocks in parallel: a block boundary may fall inside a quoted value.
+    n = 40_000
+    text = "case,activity,time,comment\n" + "".join(
+        f'c{i},A{i % 3},2024-01-01 10:00,"line {i}\nsecond, line\n"\n' for i in range(n)
+    )
+    path = write(tmp_path / "comments.csv", text)
+    con = duckdb.connect()
+    staged = readers.stage(con, path, format="csv")
+    assert staged.arrow is not None  # the fast path read it
+    assert staged.rows == n and not staged.malformed
+    got = con.execute(
+        f"SELECT __jl_row, \"case\", comment FROM {readers.STAGING} ORDER BY __jl_row"
+    ).fetchall()
+    assert got == [(i + 1, f"c{i}", f"line {i}\nsecond, line\n") for i in range(n)]
