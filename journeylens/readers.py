@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,6 +32,10 @@ MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "NA", "N/A", "n/a", 
 
 STAGING = "_jl_staging"
 LATIN_1 = ("latin1", "latin-1", "iso-8859-1", "cp1252")
+#: Arrow memory per byte of text data (string offsets, validity, the dictionary-encoded copies).
+ARROW_OVERHEAD = 1.6
+#: Bytes of CSV text per byte of a gzipped CSV, when deciding whether it fits in memory.
+_GZIP_RATIO = 6
 #: The staging column holding each row's 1-based position in the source.
 ROW = "__jl_row"
 _ARROW = "_jl_arrow"
@@ -200,6 +205,9 @@ def _stage_csv(
         return args
 
     def fast(enc: str) -> Staged | None:
+        size = path.stat().st_size * (_GZIP_RATIO if path.suffix == ".gz" else 1)
+        if not fits_in_memory(size):
+            return None
         sniffed = _sniff(con, sql_path, dialect(enc))
         if not sniffed or enc not in ("utf-8", "latin-1"):
             return None
@@ -298,13 +306,39 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     import pyarrow.parquet as pq
 
-    # Read into Arrow (multi-threaded) rather than a view over read_parquet: rows are numbered
-    # for free, and text columns are dictionary-encoded there once (see ingest._as_enums).
     try:
-        table = pq.read_table(path)
+        meta = pq.ParquetFile(path).metadata
+        size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if fits_in_memory(size):
+            # Into Arrow (multi-threaded): rows are numbered for free, and text columns are
+            # dictionary-encoded there once (see ingest._as_enums).
+            return _stage_arrow(con, pq.read_table(path), str(path), "parquet")
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None
-    return _stage_arrow(con, table, str(path), "parquet")
+    try:
+        con.execute(
+            # A view: DuckDB streams a file larger than memory allows, spilling as it must.
+            f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT "
+            f"CAST(file_row_number + 1 AS BIGINT) AS {ROW}, * EXCLUDE (file_row_number) "
+            f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
+        )
+    except duckdb.Error as e:
+        raise InputError(f"{path}: could not read it as Parquet ({e})") from None
+    cols = [r[0] for r in con.execute(f"DESCRIBE {STAGING}").fetchall()][1:]
+    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
+    return Staged(str(path), "parquet", rows, cols)
+
+
+def fits_in_memory(data_bytes: float) -> bool:
+    """Whether a source of ``data_bytes`` may be read into Arrow: a quarter of the RAM at most.
+
+    Larger sources are read by DuckDB, which works within its memory limit and spills.
+    """
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: assume 8 GB
+        ram = 8 << 30
+    return data_bytes * ARROW_OVERHEAD <= ram / 4
 
 
 def _stage_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:

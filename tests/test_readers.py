@@ -669,6 +669,6 @@ def test_quoted_line_breaks_across_arrows_parse_blocks(tmp_path):
     assert staged.arrow is not None  # the fast path read it
     assert staged.rows == n and not staged.malformed
     got = con.execute(
-        f"SELECT __jl_row, \"case\", comment FROM {readers.STAGING} ORDER BY __jl_row"
+        f'SELECT __jl_row, "case", comment FROM {readers.STAGING} ORDER BY __jl_row'
     ).fetchall()
     assert got == [(i + 1, f"c{i}", f"line {i}\nsecond, line\n") for i in range(n)]
