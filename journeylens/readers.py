@@ -1,8 +1,9 @@
 """Readers: bring a source (CSV, Parquet, XES, Excel, a database table) into DuckDB as-is.
 
-Each reader lands the source in a temporary *staging* table of the import's DuckDB connection,
-one row per source row, with a ``__jl_row`` column (1-based position in the source) followed by the
-source columns under their own names.  Nothing is interpreted yet: canonicalisation, validation
+Each reader lands the source in a temporary *staging* view of the import's DuckDB connection
+(over an Arrow table, or over DuckDB's own reading of a source too large or too malformed for
+Arrow), one row per source row, with a ``__jl_row`` column (1-based position in the source)
+followed by the source columns under their own names.  Nothing is interpreted yet: canonicalisation, validation
 and rejects are :mod:`journeylens.ingest`'s job, written once for every format.
 """
 
@@ -138,10 +139,9 @@ def _csv_to_arrow(path: Path, sniffed: dict, encoding: str) -> pa.Table | None:
     """Parse a well-formed CSV with Arrow's multi-threaded reader, or ``None`` to fall back.
 
     Arrow parses about 3x faster than materialising DuckDB's ``read_csv`` and numbers rows for
-    free, but it knows neither the line of a malformed row (in parallel mode) nor
-    the character that escapes quotes, if not the quote itself: any row it cannot take, or a
-    dialect it does not speak, falls back to DuckDB's reader, which reports each bad line
-    exactly.
+    free. It cannot tell the line of a malformed row (in parallel mode) and knows no escape
+    character but the doubled quote: for any row it cannot take, or a dialect it does not
+    speak, the caller falls back to DuckDB's reader, which reports each bad line exactly.
     """
     import pyarrow.csv as pacsv
 
@@ -206,10 +206,9 @@ def _stage_csv(
 
     def fast(enc: str) -> Staged | None:
         size = path.stat().st_size * (_GZIP_RATIO if path.suffix == ".gz" else 1)
-        if not fits_in_memory(size):
+        if enc not in ("utf-8", "latin-1") or not fits_in_memory(size):
             return None
-        sniffed = _sniff(con, sql_path, dialect(enc))
-        if not sniffed or enc not in ("utf-8", "latin-1"):
+        if not (sniffed := _sniff(con, sql_path, dialect(enc))):
             return None
         if (table := _csv_to_arrow(path, sniffed, enc)) is None:
             return None
