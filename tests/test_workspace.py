@@ -408,3 +408,26 @@ def test_a_second_source_widens_an_enum_or_turns_it_into_text(
         ("c3", "a", "r6"),
     ]
     assert ws.info()["activities"] == 4
+
+
+def test_arrow_and_duckdb_routes_store_the_same_helpdesk_log(make_workspace, monkeypatch):
+    # The real Helpdesk export (repeated header, milliseconds, many attributes) imported through
+    # Arrow, and as a file too large for memory would be, through DuckDB's reader.
+    path = Path(__file__).parent / "data" / "helpdesk.csv"
+
+    def stored(ws: Workspace) -> tuple:
+        con = ws.con
+        types = _types(ws)
+        rows = con.execute("SELECT * FROM events ORDER BY event_index").fetchall()
+        cases = con.execute("SELECT * FROM cases ORDER BY case_id").fetchall()
+        return types, rows, cases, ws.config["case_attributes"]
+
+    fast = make_workspace("fast")
+    fast.import_events(path)
+    monkeypatch.setattr(journeylens.readers, "fits_in_memory", lambda _n: False)
+    slow = make_workspace("slow")
+    slow.import_events(path)
+    a, b = stored(fast), stored(slow)
+    assert a[0] == b[0] and a[0]["activity"].startswith("ENUM(")
+    assert a[1] == b[1] and len(a[1]) == 21348
+    assert a[2:] == b[2:]
