@@ -14,7 +14,6 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -262,15 +261,16 @@ class Workspace:
         say = progress or (lambda _m: None)
         spath = str(path)
         fmt = format or readers.detect_format(spath)
-        digest: Future[str] | None = None
+        digest = None
         if fmt != "database":
             if not Path(spath).is_file():
                 raise InputError(f"{spath}: no such file")
-            # Hashing reads the whole file: it runs beside the parse (both release the GIL),
-            # and a source imported before is recognised as soon as the parse is done.
-            hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeylens-digest")
-            digest = hasher.submit(readers.file_digest, spath)
-            hasher.shutdown(wait=False)  # the thread ends with the hash
+            digest = readers.file_digest(spath)
+            for src in self.config.get("sources", []):
+                if src.get("sha256") == digest and src.get("kind", "events") == "events":
+                    return ingest.ImportReport(
+                        source=spath, format=fmt, source_id=src["id"], already_imported=True
+                    )
         source_id = 1 + max((s["id"] for s in self.config.get("sources", [])), default=0)
         mapping = {
             "case_id": case_id,
@@ -285,7 +285,7 @@ class Workspace:
         con = self.con
         # An import into a workspace file runs under a memory cap (see ingest.memory_cap), and
         # again without it in the rare case DuckDB cannot work within the cap.
-        size = Path(spath).stat().st_size if digest is not None and self._memory_cap else None
+        size = Path(spath).stat().st_size if digest and self._memory_cap else None
         for cap in (size, None) if size else (None,):
             try:
                 with (
@@ -303,8 +303,6 @@ class Workspace:
                         table=table,
                         query=query,
                     )
-                    if digest is not None and (known := self._source_of(digest.result())):
-                        raise _AlreadyImported(known)
                     new, report, judge = ingest.canonicalise(
                         con,
                         staged,
@@ -346,8 +344,8 @@ class Workspace:
                             "merged": report.merged,
                         },
                     }
-                    if digest is not None:
-                        entry["sha256"] = digest.result()
+                    if digest:
+                        entry["sha256"] = digest
                     if table:
                         entry["table"] = table
                     if query:
@@ -358,10 +356,6 @@ class Workspace:
                 if cap is None:
                     raise
                 continue
-            except _AlreadyImported as known:
-                return ingest.ImportReport(
-                    source=spath, format=fmt, source_id=known.source_id, already_imported=True
-                )
             self._store_journeys(progress=progress)
             return report
         raise AssertionError("unreachable")  # pragma: no cover
@@ -377,13 +371,6 @@ class Workspace:
         from journeylens.voice import import_outcomes
 
         return import_outcomes(self, path, **options)
-
-    def _source_of(self, digest: str) -> int | None:
-        """The id of the event source with this content, if it was imported before."""
-        for src in self.config.get("sources", []):
-            if src.get("sha256") == digest and src.get("kind", "events") == "events":
-                return src["id"]
-        return None
 
     def _append_events(self, new: str) -> None:
         """Insert new events by column name, widening the table for new attributes and values."""
@@ -605,13 +592,6 @@ class Workspace:
             case_attributes=self.config.get("case_attributes", []),
         )
         return out
-
-
-class _AlreadyImported(Exception):
-    """Raised inside an import's transaction to roll it back: the content is there already."""
-
-    def __init__(self, source_id: int) -> None:
-        self.source_id = source_id
 
 
 def _wider_type(con: Any, have: str, incoming: str) -> str:
