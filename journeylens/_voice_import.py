@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from journeylens import ingest, readers
 from journeylens.errors import InputError, option_for
-from journeylens.ingest import _lit, _q
+from journeylens.ingest import _lit, _q, _text
 from journeylens.readers import STAGING
 
 if TYPE_CHECKING:
@@ -171,10 +171,6 @@ class VoiceImportReport:
         import html
 
         return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-
-def _text(col: str | None) -> str:
-    return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
 
 
 def _date_expr(con, col: str | None, types: dict[str, str], dayfirst, warnings: list[str]) -> str:

@@ -289,6 +289,11 @@ def _attribute_types(
     return result
 
 
+def _text(col: str | None) -> str:
+    """SQL of a text role's value: trimmed, with an empty text as missing."""
+    return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
+
+
 def enum_type(values: list[str]) -> str:
     """The DuckDB type ``ENUM(...)`` of ``values`` (given sorted)."""
     return "ENUM(" + ", ".join(_lit(v) for v in values) + ")"
@@ -357,10 +362,7 @@ def _as_enums(
             staged.arrow = table
             register_arrow(con, table)
         return out
-    exprs = {
-        col: f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if trim else _q(col)
-        for col, trim in columns.items()
-    }
+    exprs = {col: _text(col) if trim else _q(col) for col, trim in columns.items()}
     if not exprs:
         return out
     counts = con.execute(
@@ -453,9 +455,7 @@ def canonicalise(
 
     def text(role: str) -> str:
         col = m.get(role)
-        if col in enums and role != schema.CASE:
-            return enums[col]
-        return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
+        return enums[col] if col in enums else _text(col)
 
     ts_col, start_col = m.timestamp, m.start_timestamp
     ts = _timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
