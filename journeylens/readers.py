@@ -3,8 +3,9 @@
 Each reader lands the source in a temporary *staging* view of the import's DuckDB connection
 (over an Arrow table, or over DuckDB's own reading of a source too large or too malformed for
 Arrow), one row per source row, with a ``__jl_row`` column (1-based position in the source)
-followed by the source columns under their own names.  Nothing is interpreted yet: canonicalisation, validation
-and rejects are :mod:`journeylens.ingest`'s job, written once for every format.
+followed by the source columns under their own names.  Nothing is interpreted yet:
+canonicalisation, validation and rejects are :mod:`journeylens.ingest`'s job, written once for
+every format.
 """
 
 from __future__ import annotations
@@ -204,11 +205,18 @@ def _stage_csv(
             args.append(f"quote={_sql_str(quote)}")
         return args
 
+    sniffs: dict[str, dict | None] = {}
+
+    def sniff(enc: str) -> dict | None:
+        if enc not in sniffs:
+            sniffs[enc] = _sniff(con, sql_path, dialect(enc))
+        return sniffs[enc]
+
     def fast(enc: str) -> Staged | None:
         size = path.stat().st_size * (_GZIP_RATIO if path.suffix == ".gz" else 1)
         if enc not in ("utf-8", "latin-1") or not fits_in_memory(size):
             return None
-        if not (sniffed := _sniff(con, sql_path, dialect(enc))):
+        if not (sniffed := sniff(enc)):
             return None
         if (table := _csv_to_arrow(path, sniffed, enc)) is None:
             return None
@@ -225,7 +233,7 @@ def _stage_csv(
     if (encoding or enc != "utf-8") and (staged := fast(enc)) is not None:
         return staged
     args = dialect(enc)
-    sniffed = _sniff(con, sql_path, args)
+    sniffed = sniff(enc)
     opts: dict[str, object] = {"encoding": enc}
     if sniffed:
         opts["delimiter"], opts["quote"] = sniffed["delimiter"], sniffed["quote"]
