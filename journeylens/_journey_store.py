@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from journeylens._frames import from_ipc, to_ipc
+from journeylens.derived import has_table
 from journeylens.errors import JourneylensError
 
 if TYPE_CHECKING:
@@ -63,15 +64,6 @@ def _events(con: duckdb.DuckDBPyConnection) -> str:
     return f"{n}:{last}"
 
 
-def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-            f"AND NOT temporary AND table_name = '{TABLE}'"
-        ).fetchone()[0]
-    )
-
-
 def attach(journey: Journey, ws: Workspace) -> None:
     """Let ``journey`` (bound to ``ws.events``) read its stored results."""
     journey._store = (ws.con, _key(journey))
@@ -87,7 +79,7 @@ def read(journey: Journey, part: str, filters: Any = None) -> pd.DataFrame | Non
         return None
     con, key = store
     try:
-        if not _exists(con):
+        if not has_table(con, TABLE):
             return None
         row = con.execute(
             f"SELECT data FROM {TABLE} WHERE name = ? AND part = ? AND key = ? AND events = ?",
@@ -167,5 +159,5 @@ def build(ws: Workspace, names: list[str] | None = None) -> dict[str, float]:
 
 def drop(ws: Workspace, name: str) -> None:
     """Forget the stored results of journey ``name``."""
-    if _exists(ws.con):
+    if has_table(ws.con, TABLE):
         ws.con.execute(f"DELETE FROM {TABLE} WHERE name = ?", [name])

@@ -46,7 +46,7 @@ import ibis.expr.types as ir
 
 from journeylens import schema
 
-__all__ = ["DERIVED_VERSION", "derived_source", "rebuild"]
+__all__ = ["DERIVED_VERSION", "derived_source", "has_table", "rebuild"]
 
 #: Bump when the derived tables change shape; older stamps make the analyses fall back.
 DERIVED_VERSION = 1
@@ -251,6 +251,17 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     return case_attributes, int(out_of_order), int(duplicates)
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the workspace file (not the session's temporary schema) holds table ``name``."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND NOT temporary AND table_name = ?",
+            [name],
+        ).fetchone()[0]
+    )
+
+
 def derived_source(events: Any) -> Any | None:
     """The DuckDB connection whose derived tables describe ``events``, or ``None``.
 
@@ -270,11 +281,7 @@ def derived_source(events: Any) -> Any | None:
         return None
     con = backend.con
     try:
-        stamp = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-            f"AND NOT temporary AND table_name = '{STAMP}'"
-        ).fetchone()[0]
-        if not stamp:
+        if not has_table(con, STAMP):
             return None
         version = con.execute(f"SELECT max(version) FROM {STAMP}").fetchone()[0]
     except duckdb.Error:
