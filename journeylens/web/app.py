@@ -141,15 +141,20 @@ def map_page(request: Request) -> Response:
 def map_view(request: Request) -> Response:
     data = _data(request)
     query, opts = _query(request), views.MapOptions.parse(request.query_params)
-    drawn = data.memo(("map-svg", query, opts), lambda: _drawn(data, query, opts), persist=True)
+    drawn = _drawn(data, query, opts)
     return render(request, "_map.html", svg=Markup(drawn["svg"]), drawn=drawn, opts=opts,
                   query=query)  # fmt: skip
 
 
 def _drawn(data: WorkspaceData, query: views.Query, opts: views.MapOptions) -> dict[str, Any]:
-    """The map as the page shows it (drawing a big map takes longer than simplifying it)."""
-    pm = views.process_map(data, query, opts)
-    return {"svg": pm.to_svg(), "activities": len(pm.activities), "arcs": len(pm.edges)}
+    """The map as the page shows it, kept in the persisted cache (drawing a big map takes
+    longer than simplifying it)."""
+
+    def draw() -> dict[str, Any]:
+        pm = views.process_map(data, query, opts)
+        return {"svg": pm.to_svg(), "activities": len(pm.activities), "arcs": len(pm.edges)}
+
+    return data.memo(("map-svg", query, opts), draw, persist=True)
 
 
 @page
@@ -418,10 +423,9 @@ def warm(
     journeys = data.vocabulary().journeys
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("log overview", lambda: data.cached("overview", views.log_overview)),
-        ("process map", lambda: data.memo(("map-svg", query, opts),
-                                          lambda: _drawn(data, query, opts), persist=True)),
-        *[(f"process map ({statistic})", lambda o=views.MapOptions("performance", statistic):
-           data.memo(("map-svg", query, o), lambda: _drawn(data, query, o), persist=True))
+        ("process map", lambda: _drawn(data, query, opts)),
+        *[(f"process map ({statistic})",
+           lambda o=views.MapOptions("performance", statistic): _drawn(data, query, o))
           for statistic in ("mean", "median")],
         *[(f"journey {n}", lambda n=n: journey_views.detail(data, n)) for n in journeys],
         ("journey overview", lambda: journey_views.summaries(data)),
@@ -436,8 +440,7 @@ def warm(
         # Last, every position of the activity slider of the unfiltered map (one projected
         # directly-follows graph per set of kept activities), so sliding never waits.
         *[(f"process map at {p}% of activities",
-           lambda o=views.MapOptions(activities=p): data.memo(
-               ("map-svg", query, o), lambda: _drawn(data, query, o), persist=True))
+           lambda o=views.MapOptions(activities=p): _drawn(data, query, o))
           for p in range(100, -1, -1)],
     ]  # fmt: skip
     failed = 0
