@@ -23,6 +23,11 @@ Groups (``--groups``):
     XES import (only for sizes in ``--xes-events``): ``pm4py.read_xes`` (its default, which
     uses rustxes when installed, and its pure-Python ``chunk_regex`` parser) and
     ``rustxes.import_xes`` alone against ``import_events`` of the XES file.
+``floor``
+    The physical floor (``bench/floor.py``): the bare parse, parse + store, parse + store +
+    a minimal case table, and parse + DFG in memory, straight on pyarrow and DuckDB with none
+    of journeylens's work, against pm4py's import and import + DFG: the best ratio any design
+    on these engines could reach on this machine.
 
 Results go to ``bench/results/<name>.json`` and ``<name>.md``; the table is also printed.
 Each pair is cross-checked (same number of events, DFG arcs, variants, summed case duration).
@@ -57,9 +62,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import floor  # bench/floor.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GROUPS = ("import", "dfg", "ops", "xes")
+GROUPS = ("import", "dfg", "ops", "xes", "floor")
 MB = 1024 * 1024
 
 # ============================================================================================
@@ -364,6 +371,9 @@ def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     return {"cases": cases.num_rows, "duration_sum_s": round(float(total))}
 
 
+STEPS.update(floor.STEPS)
+
+
 def _worker(name: str, params: dict[str, Any], out: str) -> int:
     """Run one step and write its measurement as JSON to ``out``."""
     m = Measure()
@@ -561,7 +571,30 @@ def plan_size(n: int, groups: set[str], args: argparse.Namespace) -> tuple[list[
                 ("events", "cases"),
             )
         )
-    skipped = ("pm4py.",) * args.skip_pm4py + ("journeylens.",) * args.skip_journeylens
+    if "floor" in groups:
+        for label, ref, floor_step, compare in (
+            ("floor: Arrow parse only", "import.csv", "parse", ("events",)),
+            ("floor: parse + store in DuckDB", "import.csv", "store", ("events",)),
+            (
+                "floor: parse + store + minimal case table",
+                "import.csv",
+                "store_cases",
+                ("events", "cases"),
+            ),
+            (
+                "floor: parse + DFG in memory",
+                "import_dfg.csv",
+                "dfg",
+                ("events", "dfg_edges", "dfg_arcs"),
+            ),
+        ):
+            ref_id = add(f"pm4py.{ref}", "pm4py." + ref.split(".")[0], path=csv)
+            step_id = f"floor.{floor_step}"
+            params = {"path": csv, "workspace": scratch} if "store" in floor_step else {"path": csv}
+            tasks.append(
+                Task("floor", label, ref_id, "pm4py", add(step_id, step_id, **params), compare)
+            )
+    skipped = ("pm4py.",) * args.skip_pm4py + ("journeylens.", "floor.") * args.skip_journeylens
     ordered = [r for r in runs.values() if not r.step.startswith(skipped or ("\0",))]
     kept = {r.id for r in ordered}
     for t in tasks:
@@ -959,7 +992,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
         measurements: dict[str, Any] = {}
         for run in runs:
-            python = args.python if run.step.startswith("journeylens") else args.pm4py_python
+            ours = run.step.startswith(("journeylens", "floor"))
+            python = args.python if ours else args.pm4py_python
             for i in range(args.repeat):
                 print(f"  {run.id} [{i + 1}/{args.repeat}] ...", end=" ", flush=True)
                 load = wait_for_quiet(args.max_load, args.max_load_wait)
