@@ -314,6 +314,7 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
+    import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     try:
@@ -321,8 +322,11 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if fits_in_memory(size):
             # Into Arrow (multi-threaded): rows are numbered for free, and text columns are
-            # dictionary-encoded there once (see ingest._as_enums).
-            return _stage_arrow(con, pq.read_table(path), str(path), "parquet")
+            # dictionary-encoded there once (see ingest._as_enums).  The dataset scan that
+            # pq.read_table runs, given the system allocator as for CSV (5M events: 0.8 s
+            # against 2.0-2.3 s in a fresh process).
+            table = ds.dataset(path, format="parquet").to_table(memory_pool=pa.system_memory_pool())
+            return _stage_arrow(con, table, str(path), "parquet")
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None
     try:
