@@ -526,21 +526,20 @@ def canonicalise(
                 activity, timestamp, start_timestamp FROM {rows} WHERE {suspect}"""
         )
         # The raw values come from a join with the whole source: only when a row is suspect.
-        suspects = con.execute("SELECT count(*) FROM _jl_suspects").fetchone()[0]
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
-                SELECT e.__jl_row, {reason} AS __jl_reason FROM _jl_suspects e
-                JOIN {STAGING if suspects else f"(SELECT * FROM {STAGING} LIMIT 0)"} s
-                USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
-        )
-        if suspects and con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+        if con.execute("SELECT count(*) FROM _jl_suspects").fetchone()[0]:
             con.execute(
-                f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
-                    CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
-                    {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
-                FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+                f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
+                    SELECT e.__jl_row, {reason} AS __jl_reason FROM _jl_suspects e
+                    JOIN {STAGING} s USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
             )
-            con.execute(delete)
+            if con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+                con.execute(
+                    f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
+                        CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
+                        {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
+                    FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+                )
+                con.execute(delete)
         if staged.malformed and staged.format == "csv":
             # Good row r sits on file line r + 1 (header) + the malformed lines before it.
             con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
