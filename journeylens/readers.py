@@ -42,6 +42,10 @@ _GZIP_RATIO = 6
 ROW = "__jl_row"
 _ARROW = "_jl_arrow"
 _CSV = "_jl_csv"
+#: Arrow reads CSV and Parquet into the system allocator: with its default pool (mimalloc) a
+#: process's first large read is slower and uneven (5M events: the CSV parse 1.8-2.9 s against
+#: 1.74-1.76 s, the Parquet read 2.0-2.3 s against 0.8 s).
+_POOL = pa.system_memory_pool()
 
 
 @dataclass
@@ -172,9 +176,7 @@ def _csv_to_arrow(path: Path, sniffed: dict, encoding: str) -> pa.Table | None:
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,  # as DuckDB's allow_quoted_nulls
             ),
-            # The system allocator: with Arrow's default pool (mimalloc) a process's first
-            # large parse is slower and uneven (5M events: 1.8-2.9 s against 1.74-1.76 s).
-            memory_pool=pa.system_memory_pool(),
+            memory_pool=_POOL,
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         return None
@@ -274,12 +276,12 @@ def _stage_csv(
         (int(line), f"{kind.lower()}: {msg.splitlines()[0]}", raw or "")
         for line, kind, raw, msg in bad
     ]
-    dialect = con.execute(
+    scanned = con.execute(
         "SELECT delimiter, quote FROM _jl_csv_scans ORDER BY scan_id DESC LIMIT 1"
     ).fetchone()
-    if dialect:
+    if scanned:
         # '(empty)' is how DuckDB spells "none" (e.g. a file without any quoted field).
-        opts["delimiter"], opts["quote"] = (None if v == "(empty)" else v for v in dialect)
+        opts["delimiter"], opts["quote"] = (None if v == "(empty)" else v for v in scanned)
     rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
     return Staged(str(path), "csv", rows + len(malformed), cols, malformed, opts)
 
@@ -323,9 +325,8 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
         if fits_in_memory(size):
             # Into Arrow (multi-threaded): rows are numbered for free, and text columns are
             # dictionary-encoded there once (see ingest._as_enums).  The dataset scan that
-            # pq.read_table runs, given the system allocator as for CSV (5M events: 0.8 s
-            # against 2.0-2.3 s in a fresh process).
-            table = ds.dataset(path, format="parquet").to_table(memory_pool=pa.system_memory_pool())
+            # pq.read_table runs, which alone takes a memory pool.
+            table = ds.dataset(path, format="parquet").to_table(memory_pool=_POOL)
             return _stage_arrow(con, table, str(path), "parquet")
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None
