@@ -572,27 +572,26 @@ def plan_size(n: int, groups: set[str], args: argparse.Namespace) -> tuple[list[
             )
         )
     if "floor" in groups:
-        for label, ref, floor_step, compare in (
-            ("floor: Arrow parse only", "import.csv", "parse", ("events",)),
-            ("floor: parse + store in DuckDB", "import.csv", "store", ("events",)),
+        for label, ref_step, floor_step, compare in (
+            ("floor: Arrow parse only", "pm4py.import", "floor.parse", ("events",)),
+            ("floor: parse + store in DuckDB", "pm4py.import", "floor.store", ("events",)),
             (
                 "floor: parse + store + minimal case table",
-                "import.csv",
-                "store_cases",
+                "pm4py.import",
+                "floor.store_cases",
                 ("events", "cases"),
             ),
             (
                 "floor: parse + DFG in memory",
-                "import_dfg.csv",
-                "dfg",
+                "pm4py.import_dfg",
+                "floor.dfg",
                 ("events", "dfg_edges", "dfg_arcs"),
             ),
         ):
-            ref_id = add(f"pm4py.{ref}", "pm4py." + ref.split(".")[0], path=csv)
-            step_id = f"floor.{floor_step}"
+            ref = add(f"{ref_step}.csv", ref_step, path=csv)
             params = {"path": csv, "workspace": scratch} if "store" in floor_step else {"path": csv}
             tasks.append(
-                Task("floor", label, ref_id, "pm4py", add(step_id, step_id, **params), compare)
+                Task("floor", label, ref, "pm4py", add(floor_step, floor_step, **params), compare)
             )
     skipped = ("pm4py.",) * args.skip_pm4py + ("journeylens.", "floor.") * args.skip_journeylens
     ordered = [r for r in runs.values() if not r.step.startswith(skipped or ("\0",))]
