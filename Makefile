@@ -20,6 +20,7 @@ demo: $(BIN)/journeylens
 test: $(BIN)/journeylens
 	$(BIN)/ruff check journeylens tests bench
 	$(BIN)/ruff format --check journeylens tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/journeylens

@@ -4,7 +4,7 @@ Run by hand (minutes; a few hundred MB of disk under ``bench/data/``):
 
     .venv/bin/python bench/journeys.py --events 1M,5M
 
-For each size: generates the broadband world (``journeylens.generate``, Parquet) with about
+For each size: generates the broadband world (``journeylens.generate.generator``, Parquet) with about
 that many events, imports it into a workspace with the world's journey definitions
 (``journeylens/data/broadband_journeys.yaml``), then times, on a freshly opened workspace per
 step: the instance table of ``new_connection``, KPIs of all three journeys, touchpoint KPIs
@@ -35,10 +35,10 @@ def size(text: str) -> int:
 
 
 def build(path: Path, events: int) -> dict:
-    from journeylens import _journey_store
-    from journeylens.demo import demo_journeys_path
-    from journeylens.generate import generate
-    from journeylens.journeys import load_definitions
+    from journeylens.generate.demo import demo_journeys_path
+    from journeylens.generate.generator import generate
+    from journeylens.journeys import load_definitions, precompute
+    from journeylens.journeys import store as _journey_store
     from journeylens.workspace import Workspace
 
     if (path / "journeylens.yaml").is_file():
@@ -50,7 +50,7 @@ def build(path: Path, events: int) -> dict:
             if stale:  # a workspace built by an older journeylens: store the journeys now
                 t0, c0 = time.perf_counter(), cpu_seconds()
                 with ws._transaction():
-                    per = _journey_store.build(ws)
+                    per = precompute.build(ws)
                 info["journeys_stored_s"] = round(time.perf_counter() - t0, 1)
                 info["journeys_stored_cpu_s"] = round(cpu_seconds() - c0, 1)
                 info["journeys_stored_per_journey_s"] = per
@@ -82,7 +82,7 @@ def timed(path: Path, step, *, stored: bool) -> tuple[float, float]:
     compute from the events, as filtered analyses always do.  On a shared machine the wall
     time moves with the load; the CPU time much less.
     """
-    from journeylens import _journey_store
+    from journeylens.journeys import store as _journey_store
     from journeylens.workspace import Workspace
 
     read = _journey_store.read

@@ -281,7 +281,7 @@ def _jl_open(ws_dir: str):
 
 
 def _jl_dfg(events) -> Any:
-    from journeylens.dfg import discover_dfg
+    from journeylens.mining.dfg import discover_dfg
 
     return discover_dfg(events)
 
@@ -302,8 +302,8 @@ def _jl_report_checks(report) -> dict[str, Any]:
 
 def _jl_preload() -> None:
     """Import journeylens and its engine before measuring (pm4py's import is untimed too)."""
-    import journeylens.dfg
-    import journeylens.variants
+    import journeylens.mining.dfg
+    import journeylens.mining.variants
     import journeylens.workspace  # noqa: F401
 
 
@@ -329,7 +329,7 @@ def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
 @step("journeylens.read_events_dfg")
 def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     _jl_preload()
-    from journeylens.eventlog import read_events
+    from journeylens.store.eventlog import read_events
 
     with m:
         log = read_events(p["path"])
@@ -337,7 +337,7 @@ def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     return {"events": int(log.report.loaded), **_jl_dfg_checks(dfg)}
 
 
-@step("journeylens.dfg")
+@step("journeylens.mining.dfg")
 def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     _jl_preload()
     ws = _jl_open(p["workspace"])
@@ -346,10 +346,10 @@ def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     return {**_jl_dfg_checks(dfg), "cases": int(dfg.cases)}
 
 
-@step("journeylens.variants")
+@step("journeylens.mining.variants")
 def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     _jl_preload()
-    from journeylens.variants import variants
+    from journeylens.mining.variants import variants
 
     ws = _jl_open(p["workspace"])
     with m:
@@ -360,7 +360,7 @@ def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
 @step("journeylens.case_table")
 def _(p: dict[str, Any], m: Measure) -> dict[str, Any]:
     _jl_preload()
-    from journeylens.cases import case_table
+    from journeylens.mining.cases import case_table
 
     ws = _jl_open(p["workspace"])
     with m:
@@ -514,14 +514,14 @@ def plan_size(n: int, groups: set[str], args: argparse.Namespace) -> tuple[list[
             )
         )
     if "ops" in groups:
-        jl_dfg = add("jl.dfg", "journeylens.dfg", workspace=ws_ops)
+        jl_dfg = add("jl.dfg", "journeylens.mining.dfg", workspace=ws_ops)
         for label, ref_step, jl_id, compare in (
             ("DFG (loaded)", "pm4py.dfg", jl_dfg, ("dfg_edges", "dfg_arcs")),
             ("performance DFG (loaded)", "pm4py.performance_dfg", jl_dfg, ("dfg_edges",)),
             (
                 "variants (loaded)",
                 "pm4py.variants",
-                add("jl.variants", "journeylens.variants", workspace=ws_ops),
+                add("jl.variants", "journeylens.mining.variants", workspace=ws_ops),
                 ("variants", "cases"),
             ),
             (

@@ -80,7 +80,7 @@ def _time(c, url: str, repeat: int = 5) -> tuple[float, list[float]]:
 
 
 def demo_pages(folder: Path, scale: int) -> dict:
-    from journeylens.demo import build_demo
+    from journeylens.generate.demo import build_demo
     from journeylens.workspace import Workspace
 
     ws_path = folder / f"web-demo-{scale}"

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from journeylens.demo import build_demo
+from journeylens.generate.demo import build_demo
 from journeylens.journeys import Journey, JourneyDefinition
 
 #: Journeys of the generated world the journey tests run on (small: the suite is shared).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from journeylens.demo import build_demo
+from journeylens.generate.demo import build_demo
 from journeylens.workspace import Workspace
 
 SCALE = 5_000

@@ -50,7 +50,7 @@ def make_workspace(tmp_path: Path) -> Iterator[Callable[..., Workspace]]:
 @pytest.fixture(scope="session")
 def web_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo workspace (2,000 generated journeys) for the web app's tests, built once."""
-    from journeylens.demo import build_demo
+    from journeylens.generate.demo import build_demo
 
     path = tmp_path_factory.mktemp("web") / "demo"
     build_demo(path, scale=2_000, seed=7)

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from journeylens.errors import InputError, JourneylensError
 from journeylens.web import journey_views, views
+from journeylens.web.comments import comment_target
 from journeylens.web.data import Busy, WorkspaceData
 
 log = logging.getLogger("journeylens.web")
@@ -134,8 +135,6 @@ def quality(request: Request) -> dict[str, Any]:
 
 
 def comments(request: Request) -> dict[str, Any]:
-    from journeylens.web.app import comment_target
-
     data = _data(request)
     p = request.query_params
     kind, target = p.get("target_kind"), p.get("target")
@@ -161,8 +160,6 @@ async def add_comment(request: Request) -> Response:
 
 
 def _store_comment(request: Request, session: Any, body: dict[str, Any]) -> Response:
-    from journeylens.web.app import comment_target
-
     data = _data(request)
     fields = {k: body.get(k) for k in ("target_kind", "target", "journey", "body")}
     for k, v in fields.items():

@@ -28,9 +28,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from journeylens.errors import InputError, JourneylensError
-from journeylens.processmap import humanize_seconds
+from journeylens.mining.processmap import humanize_seconds
 from journeylens.web import api, journey_views, views
 from journeylens.web.accounts import Users
+from journeylens.web.comments import comment_target
 from journeylens.web.data import Busy, WorkspaceData
 from journeylens.web.security import (
     SessionAuth,
@@ -188,7 +189,7 @@ def variants_page(request: Request) -> Response:
 
 @page
 def variant_cases(request: Request) -> Response:
-    from journeylens.filters import Variant
+    from journeylens.mining.filters import Variant
 
     data = _data(request)
     query = _query(request)
@@ -266,35 +267,6 @@ def quality_page(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------- comments
-def comment_target(data: WorkspaceData, kind: str, target: str, journey: str | None) -> None:
-    """Check that a comment's target exists in this workspace (names come from the client)."""
-    vocab = data.vocabulary()
-    if journey:
-        vocab.journey(journey)
-    if kind == "journey":
-        vocab.journey(target)
-    elif kind == "activity":
-        vocab.activity(target)
-    elif kind == "edge":
-        source, sep, dest = target.partition(" → ")
-        if not sep:
-            raise InputError("an edge target is 'SOURCE → TARGET'")
-        for end in (source, dest):
-            if end not in ("__start__", "__end__"):
-                vocab.activity(end)
-    elif kind == "touchpoint":
-        if not journey:
-            raise InputError("a touchpoint comment needs its journey")
-        journey_views.check_touchpoint(data, journey, target)
-    elif kind == "case":
-        found = data.cached(("case-exists", target),
-                            lambda ws: views.case_detail(ws, target) is not None)  # fmt: skip
-        if not found:
-            raise InputError(f"no case with id {target[:80]!r}")
-    else:
-        raise InputError("target_kind must be journey, touchpoint, activity, edge or case")
-
-
 @page
 def comments_list(request: Request) -> Response:
     data = _data(request)

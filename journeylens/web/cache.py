@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from journeylens._frames import from_ipc, to_ipc
+from journeylens._util.frames import from_ipc, to_ipc
 
 __all__ = ["CACHE_DIR", "MISSING", "ResultStore", "code_stamp", "persistable"]
 
@@ -70,7 +70,7 @@ def persistable(cls: C) -> C:
 @functools.cache
 def code_stamp() -> str:
     """The journeylens version and a digest of the package's Python sources."""
-    from journeylens import __version__
+    from journeylens._version import __version__
 
     package = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from journeylens.errors import InputError
-from journeylens.processmap import humanize_seconds
+from journeylens.mining.processmap import humanize_seconds
 from journeylens.web.data import WorkspaceData
 from journeylens.web.views import _num, _records, pct, sparkline
 from journeylens.workspace import Workspace
@@ -70,7 +70,7 @@ def summaries(data: WorkspaceData) -> list[dict[str, Any]]:
 
 
 def _surveys(ws: Workspace) -> list[str]:
-    from journeylens.voice import responses_frame
+    from journeylens.voice.join import responses_frame
 
     if "responses" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
         return []
@@ -78,7 +78,7 @@ def _surveys(ws: Workspace) -> list[str]:
 
 
 def _outcomes(ws: Workspace) -> list[str]:
-    from journeylens.voice import outcomes_frame
+    from journeylens.voice.join import outcomes_frame
 
     if "outcomes" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
         return []
@@ -245,7 +245,7 @@ def _curve_svg(stages: list[dict[str, Any]]) -> str | None:
     return "".join(out) + "</svg>"
 
 
-#: What-if changes offered (label -> keyword of :func:`journeylens.drivers.what_if`).
+#: What-if changes offered (label -> keyword of :func:`journeylens.explain.drivers.what_if`).
 CHANGES: dict[str, tuple[str, float]] = {
     "halved": ("scale", 0.5),
     "cut by a quarter": ("scale", 0.75),
@@ -261,7 +261,7 @@ def _targets(data: WorkspaceData) -> list[str]:
 
 
 def _driver_table(ws: Workspace, journey: str, target: str) -> dict[str, Any]:
-    from journeylens.drivers import journey_drivers
+    from journeylens.voice import journey_drivers
 
     d = journey_drivers(ws, journey, target)
     out = d.to_dict()
@@ -319,7 +319,7 @@ def drivers(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
 
 def what_if(data: WorkspaceData, params: Mapping[str, str]) -> dict[str, Any]:
     """One what-if estimate: the target if a driver changed (validated against the table)."""
-    from journeylens.drivers import journey_what_if
+    from journeylens.voice import journey_what_if
 
     page = drivers(data, params)
     if not page["available"]:

@@ -16,10 +16,16 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from journeylens.dfg import discover_dfg
 from journeylens.errors import InputError
-from journeylens.filters import Filter, Follows, all_of, filter_from_dict, parse_filter_options
-from journeylens.processmap import ProcessMap, humanize_seconds
+from journeylens.mining.dfg import discover_dfg
+from journeylens.mining.filters import (
+    Filter,
+    Follows,
+    all_of,
+    filter_from_dict,
+    parse_filter_options,
+)
+from journeylens.mining.processmap import ProcessMap, humanize_seconds
 from journeylens.web.data import Vocabulary, WorkspaceData
 from journeylens.workspace import Workspace
 
@@ -158,7 +164,7 @@ def _dfg_parts(dfg: Any) -> dict[str, Any]:
 
 
 def process_map(data: WorkspaceData, query: Query, opts: MapOptions) -> ProcessMap:
-    """The simplified map, as :func:`journeylens.dfg.discover_map` draws it, from cached DFGs.
+    """The simplified map, as :func:`journeylens.mining.dfg.discover_map` draws it, from cached DFGs.
 
     The full directly-follows graph of the filtered log is computed once per import state and
     filter; the activity slider's projections once per set of kept activities; the path slider
@@ -216,7 +222,7 @@ def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int =
 
 def selection_filter(vocab: Vocabulary, params: Mapping[str, str]) -> tuple[Filter | None, str]:
     """A click on the map: an activity, or an arc (START/END arcs included)."""
-    from journeylens.filters import Endpoints, EventAttribute
+    from journeylens.mining.filters import Endpoints, EventAttribute
 
     activity, source, target = params.get("activity"), params.get("source"), params.get("target")
     if activity:
@@ -382,7 +388,7 @@ def sparkline(values: list[float], *, width: int = 120, height: int = 28, label:
 
 # ---------------------------------------------------------------------- variants, quality
 def variant_table(ws: Workspace, query: Query, *, top: int = 50) -> list[dict[str, Any]]:
-    from journeylens.variants import variants
+    from journeylens.mining.variants import variants
 
     frame = variants(query.events(ws), top=top)
     out = []

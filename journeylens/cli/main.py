@@ -1,0 +1,323 @@
+"""The ``journeylens`` command: a thin shell over the library (parse, call, present).
+
+Our errors become a message on stderr and exit code 1; usage errors exit 2 (Typer/Click).
+Commands that produce data take ``--json`` for scripting.  Each area's commands live in their
+own module with their own Typer app (``mining``, ``journey``, ``voice``, ``diagnose``, ``web``);
+this module defines the workspace commands and merges the others into one ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from journeylens.cli import diagnose, journey, mining, voice, web
+from journeylens.cli.common import (
+    JsonOpt,
+    QuietOpt,
+    WorkspaceOpt,
+    err,
+    open_workspace,
+    out,
+    print_json,
+    progress,
+)
+from journeylens.errors import JourneylensError
+
+app = typer.Typer(
+    name="journeylens",
+    help="End-to-end customer journeys and process mining for service operations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+) -> None:
+    """Create a workspace: a folder with a DuckDB file and journeylens.yaml."""
+    from journeylens.workspace import Workspace
+
+    ws = Workspace.create(directory)
+    ws.close()
+    out.print(f"created workspace {directory.resolve()}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        str, typer.Argument(help="CSV/TSV, Parquet, XES(.gz), XLSX or a database URL.")
+    ],
+    workspace: WorkspaceOpt = Path("."),
+    case: Annotated[str | None, typer.Option("--case", "--case-id", help="Case id column.")] = None,
+    activity: Annotated[str | None, typer.Option(help="Activity column.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Completion timestamp column.")] = None,
+    start_timestamp: Annotated[str | None, typer.Option(help="Start timestamp column.")] = None,
+    resource: Annotated[str | None, typer.Option(help="Resource column.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department / lane column.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Channel column.")] = None,
+    lifecycle_column: Annotated[str | None, typer.Option(help="Lifecycle column.")] = None,
+    preset: Annotated[str | None, typer.Option(help="Mapping preset, e.g. servicenow.")] = None,
+    lifecycle: Annotated[
+        str,
+        typer.Option(help="all (every row), complete (completes only), merge (start+complete)."),
+    ] = "all",
+    timestamp_format: Annotated[
+        list[str] | None,
+        typer.Option(help="strptime format(s) of timestamps, e.g. '%d-%m-%Y %H:%M'; repeatable."),
+    ] = None,
+    dayfirst: Annotated[
+        bool | None, typer.Option("--dayfirst/--monthfirst", help="Order of ambiguous dates.")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of naive timestamps.")] = None,
+    decimal: Annotated[str | None, typer.Option(help="Decimal separator: '.' or ','.")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (detected).")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV encoding (utf-8 or latin-1; detected).")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
+    table: Annotated[str | None, typer.Option(help="Database table (with a URL).")] = None,
+    query: Annotated[str | None, typer.Option(help="Database query (with a URL).")] = None,
+    format: Annotated[
+        str | None, typer.Option(help="csv, parquet, xes, excel or database.")
+    ] = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Import an event log into the workspace (atomic; rejected rows are kept)."""
+    from journeylens.workspace import Workspace
+
+    if lifecycle not in ("all", "complete", "merge"):
+        raise typer.BadParameter("expected all, complete or merge", param_hint="--lifecycle")
+    if decimal not in (None, ".", ","):
+        raise typer.BadParameter("expected '.' or ','", param_hint="--decimal")
+    ws = Workspace.create(workspace, exist_ok=True)
+    try:
+        with progress(quiet or json_) as step:
+            report = ws.import_events(
+                path,
+                format=format,  # type: ignore[arg-type]
+                case_id=case,
+                activity=activity,
+                timestamp=timestamp,
+                start_timestamp=start_timestamp,
+                resource=resource,
+                department=department,
+                channel=channel,
+                lifecycle_column=lifecycle_column,
+                preset=preset,
+                lifecycle=lifecycle,  # type: ignore[arg-type]
+                timestamp_format=timestamp_format or None,
+                dayfirst=dayfirst,
+                timezone=timezone,
+                decimal=decimal,  # type: ignore[arg-type]
+                delimiter=delimiter,
+                encoding=encoding,
+                sheet=sheet,
+                table=table,
+                query=query,
+                progress=step,
+            )
+    finally:
+        ws.close()
+    if json_:
+        print_json(report.to_dict())
+    elif not quiet:
+        out.print(report.summary(), highlight=False, markup=False)
+        if report.rejected:
+            out.print("see them with: journeylens rejects -w " + str(workspace), highlight=False)
+
+
+@app.command()
+def info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> None:
+    """Summary of the workspace: events, cases, activities, rejects, time range, sources."""
+    with open_workspace(workspace) as ws:
+        data = ws.info()
+    if json_:
+        print_json(data)
+        return
+    t = Table(title=f"workspace {data['workspace']}", show_header=False)
+    for key in ("events", "cases", "activities", "resources", "rejected_rows"):
+        t.add_row(key.replace("_", " "), f"{data[key]:,}")
+    t.add_row("time range", f"{data['first_event']} .. {data['last_event']}")
+    t.add_row("case attributes", ", ".join(data["case_attributes"]) or "-")
+    t.add_row("event attributes", ", ".join(data["event_attributes"]) or "-")
+    for s in data["sources"]:
+        rows = s.get("rows") or {}
+        t.add_row(
+            f"source {s['id']}",
+            f"{s['path']} ({s['format']}): {rows.get('loaded', 0):,} loaded, "
+            f"{rows.get('rejected', 0):,} rejected",
+        )
+    out.print(t)
+
+
+@app.command()
+def rejects(
+    workspace: WorkspaceOpt = Path("."),
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all).")] = 50,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Export all rejects to .csv or .parquet.")
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show (or export) the rows that could not be used, with the reason for each."""
+    with open_workspace(workspace) as ws:
+        if output is not None:
+            fmt = "parquet" if output.suffix.lower() == ".parquet" else "csv"
+            opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+            target = str(output).replace("'", "''")
+            ws.con.execute(
+                f'COPY (SELECT * FROM rejects ORDER BY source_id, coalesce(line, "row"), "row") '
+                f"TO '{target}' ({opts})"
+            )
+            n = ws.con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+            out.print(f"wrote {n:,} rejected rows to {output}")
+            return
+        summary = ws.con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC"
+        ).fetchall()
+        lim = f"LIMIT {int(limit)}" if limit > 0 else ""
+        cur = ws.con.execute(
+            'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
+            f'ORDER BY source_id, coalesce(line, "row"), "row" {lim}'
+        )
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if json_:
+        print_json({"total": sum(n for _, n in summary), "by_reason": dict(summary), "rows": rows})
+        return
+    if not summary:
+        out.print("no rejected rows")
+        return
+    for reason, n in summary:
+        out.print(f"{n:,} rows: {reason}", highlight=False)
+    t = Table("source", "row", "line", "reason", "column", "value", "expected")
+    for r in rows:
+        t.add_row(
+            *(str(r[k]) if r[k] is not None else "" for k in ("source_id", "row", "line")),
+            str(r["reason"]),
+            str(r["column"] or ""),
+            repr(r["value"]) if r["value"] is not None else "",
+            str(r["detail"] or ""),
+        )
+    out.print(t)
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write.")],
+    workspace: WorkspaceOpt = Path("."),
+    format: Annotated[
+        str | None, typer.Option(help="csv, parquet or xes (default: from the suffix).")
+    ] = None,
+) -> None:
+    """Export the canonical events to CSV, Parquet or XES."""
+    if format not in (None, "csv", "parquet", "xes"):
+        raise typer.BadParameter("expected csv, parquet or xes", param_hint="--format")
+    fmt: Literal["csv", "parquet", "xes"] | None = format  # type: ignore[assignment]
+    with open_workspace(workspace) as ws:
+        path = ws.export(output, format=fmt)
+    out.print(f"wrote {path}")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
+    scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=1)] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    format: Annotated[
+        str, typer.Option(help="csv or parquet (parquet streams, for big worlds).")
+    ] = "csv",
+    json_: JsonOpt = False,
+) -> None:
+    """Generate a realistic broadband provider: events, surveys, churn and planted truths."""
+    from journeylens.generate.generator import generate as run
+
+    if format not in ("csv", "parquet"):
+        raise typer.BadParameter("expected csv or parquet", param_hint="--format")
+    world = run(out, scale=scale, seed=seed, format=format)  # type: ignore[arg-type]
+    summary = {
+        "events": str(world.events),
+        "surveys": str(world.surveys),
+        "outcomes": str(world.outcomes),
+        "truth": str(world.truth),
+        "journeys": world.journeys,
+        "n_events": world.n_events,
+        "n_surveys": world.n_surveys,
+        "n_churned": world.n_churned,
+    }
+    if json_:
+        print_json(summary)
+    else:
+        out.print(
+            f"wrote {world.journeys:,} journeys ({world.n_events:,} events), "
+            f"{world.n_surveys:,} survey responses and {world.n_churned:,} churned customers "
+            f"to {world.out_dir}",
+            highlight=False,
+        )
+
+
+@app.command()
+def demo(
+    workspace: WorkspaceOpt = Path("demo-workspace"),
+    scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=100)] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not serve.")] = False,
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8765,
+    warm: Annotated[
+        bool, typer.Option("--warm/--no-warm", help="Fill the web app's cache after building.")
+    ] = True,
+) -> None:
+    """Build the demo workspace (a generated broadband provider) and show where to look."""
+    from journeylens.generate.demo import build_demo
+
+    with progress(False) as step:
+        step(f"generating {scale:,} customer journeys and importing them")
+        world, report = build_demo(workspace, scale=scale, seed=seed)
+    out.print(report.summary(), highlight=False, markup=False)
+    out.print(
+        f"surveys: {world.surveys}\noutcomes: {world.outcomes}\nplanted truths: {world.truth}",
+        highlight=False,
+    )
+    w = str(workspace)
+    out.print(
+        "\nStart here:\n"
+        f"  journeylens journey watermelon -w {w}\n"
+        f"  journeylens journey map new_connection -w {w}\n"
+        f"  journeylens map -w {w} --activities 60 --paths 30 --svg map.svg\n"
+        f"  journeylens map -w {w} --measure performance --case-attr journey=new_connection\n"
+        f"  journeylens variants -w {w} --top 10 --case-attr journey=home_move\n"
+        f"  journeylens stats handoffs -w {w}\n"
+        f"  journeylens stats pingpong -w {w}",
+        highlight=False,
+    )
+    if warm:
+        seconds, computed, _failed = web.warm_workspace(workspace)
+        out.print(f"web pages precomputed ({computed} results) in {seconds:.0f} s", highlight=False)
+    if not no_serve:
+        web.serve_workspace(workspace, port=port)
+
+
+for _area in (mining, journey, voice, diagnose, web):
+    app.add_typer(_area.app)
+
+
+def main() -> None:
+    """Entry point of the console script: our errors → message on stderr + exit code 1."""
+    try:
+        app()
+    except JourneylensError as e:
+        # soft_wrap: one line per message, not wrapped at 80 columns when stderr is a pipe.
+        err.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,729 @@
+"""Turn a staged source into canonical events, and account for every row that could not be used.
+
+Used by :meth:`journeylens.Workspace.import_events` and :func:`journeylens.read_events`; it runs
+inside the caller's DuckDB transaction, so a failure half-way leaves nothing behind.
+
+Row accounting (always true, tested as a property): ``rows_read = loaded + rejected + merged``,
+where *merged* counts lifecycle ``start`` rows folded into their ``complete`` event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import duckdb
+
+from journeylens import schema
+from journeylens.errors import InputError
+from journeylens.store.mapping import Mapping, detect_mapping
+from journeylens.store.readers import STAGING, Staged, register_arrow
+
+__all__ = [
+    "ENUM_MAX",
+    "INTERNAL_COLUMNS",
+    "ImportReport",
+    "Lifecycle",
+    "canonicalise",
+    "finish_report",
+    "memory_cap",
+]
+
+#: Bookkeeping columns of the new-events table that never reach the workspace's events.
+INTERNAL_COLUMNS = ("__jl_row",)
+
+Lifecycle = Literal["all", "complete", "merge"]
+
+#: Text columns with at most this many distinct values (activities, resources, departments,
+#: channels, most text attributes) are stored as a DuckDB ``ENUM`` of their sorted values.
+#: Writing and grouping small integers instead of strings makes an import about twice as fast
+#: (docs/benchmarks.md); sorted values keep ``ORDER BY``, ``min`` and ``max`` as for text, and
+#: Ibis reads the columns as plain strings.
+ENUM_MAX = 4096
+
+_DATES = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+_DATES += ("%d/%m/%y", "%m/%d/%y")
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%g", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p")
+_DAYFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%d") for t in _TIMES}
+_MONTHFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%m") for t in _TIMES}
+_CANDIDATE_FORMATS = tuple(f"{d}{t}" for d in _DATES for t in _TIMES)
+ISO = "ISO 8601"
+_EARLIEST_PLAUSIBLE = dt.datetime(1990, 1, 1)
+
+REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS rejects (
+    source_id INTEGER, "row" BIGINT, line BIGINT, reason VARCHAR, "column" VARCHAR,
+    value VARCHAR, detail VARCHAR, raw VARCHAR
+)"""
+
+
+@dataclass
+class ImportReport:
+    """What one import read, loaded and rejected, and what looked suspicious.
+
+    ``rows_read == loaded + rejected + merged`` always holds.
+    """
+
+    source: str
+    format: str
+    source_id: int | None = None
+    rows_read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    merged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    cases: int = 0
+    activities: int = 0
+    duplicate_events: int = 0
+    out_of_order_cases: int = 0
+    suspicious_timestamps: int = 0
+    start_after_end: int = 0
+    time_range: tuple[str | None, str | None] = (None, None)
+    mapping: dict[str, str] = field(default_factory=dict)
+    options: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    already_imported: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["time_range"] = list(self.time_range)
+        return d
+
+    def summary(self) -> str:
+        """A few human lines, as the CLI prints them."""
+        if self.already_imported:
+            return f"{self.source}: already imported (same content); nothing added"
+        lines = [
+            f"{self.source} ({self.format}): read {self.rows_read:,} rows, loaded "
+            f"{self.loaded:,} events in {self.cases:,} cases, {self.activities:,} activities; "
+            f"rejected {self.rejected:,}"
+            + (f", merged {self.merged:,} start rows" if self.merged else "")
+        ]
+        lines += [f"  rejected {n:,}: {r}" for r, n in sorted(self.reasons.items())]
+        if self.time_range[0]:
+            lines.append(f"  time range: {self.time_range[0]} .. {self.time_range[1]}")
+        checks = {
+            "duplicate events": self.duplicate_events,
+            "cases with rows out of time order": self.out_of_order_cases,
+            "suspicious timestamps (before 1990 or more than a year ahead)": self.suspicious_timestamps,
+            "events whose start is after their end": self.start_after_end,
+        }
+        lines += [f"  note: {n:,} {what}" for what, n in checks.items() if n]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def detect_timestamp_formats(
+    con: duckdb.DuckDBPyConnection, column: str, *, dayfirst: bool | None
+) -> tuple[list[str], list[str]]:
+    """Choose the formats that parse a text timestamp column, from a sample of its values.
+
+    Returns the formats (``ISO 8601`` first when it applies) and warnings.  Several formats are
+    kept when a file mixes them; day-first and month-first are never mixed in one column.
+    """
+    # Test formats on up to 40 values of each distinct shape (digits folded to 9): a few
+    # shapes cover a whole column, and failing parses are what make this step slow.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _jl_ts_sample AS
+        SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
+            SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
+                                         ORDER BY v) AS k
+            FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM (
+                    (SELECT {_q(column)} FROM {STAGING} LIMIT 2000)
+                    UNION ALL
+                    (SELECT {_q(column)} FROM {STAGING} USING SAMPLE reservoir(20000 ROWS)
+                     REPEATABLE (7)))
+                  WHERE {_q(column)} IS NOT NULL)
+        ) WHERE k <= 40"""
+    )
+    n_sample = con.execute("SELECT count(*) FROM _jl_ts_sample").fetchone()[0]
+    if not n_sample:
+        con.execute("DROP TABLE _jl_ts_sample")
+        return [ISO], []
+    parsed: dict[str, set[int]] = {}
+    exprs = {ISO: "try_cast(v AS TIMESTAMPTZ)"} | {
+        f: f"try_strptime(v, {_lit(f)})" for f in _CANDIDATE_FORMATS
+    }
+    cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
+    row = con.execute(f"SELECT {cols} FROM _jl_ts_sample").fetchone()
+    for fmt, hits in zip(exprs, row, strict=True):
+        parsed[fmt] = set(hits or ())
+    con.execute("DROP TABLE _jl_ts_sample")
+    warnings: list[str] = []
+    day = set().union(*(parsed[f] for f in _DAYFIRST))
+    month = set().union(*(parsed[f] for f in _MONTHFIRST))
+    if dayfirst is None and (day or month):
+        if len(day - month) > len(month - day):
+            dayfirst = True
+        elif len(month - day) > len(day - month):
+            dayfirst = False
+        elif day:
+            dayfirst = False
+            warnings.append(
+                "dates such as 01/02/2024 are ambiguous; read them month-first "
+                "(pass --dayfirst if the day comes first)"
+            )
+    excluded = _MONTHFIRST if dayfirst else _DAYFIRST
+    remaining = set(range(1, n_sample + 1))
+    chosen: list[str] = []
+    while remaining and len(chosen) < 6:
+        best = max(
+            (f for f in exprs if f not in excluded and f not in chosen),
+            key=lambda f: (len(parsed[f] & remaining), f == ISO),
+        )
+        gain = parsed[best] & remaining
+        if not gain:
+            break
+        chosen.append(best)
+        remaining -= gain
+    return chosen or [ISO], warnings
+
+
+#: A UTC offset (Z, ±HH, ±HHMM, ±HH:MM) at the end of a value.  A bare date also matches (it
+#: ends in -DD): such values only take the slower time-zone-aware cast, which reads them right.
+_OFFSET_RE = r"(?:[Zz]|[+-][0-9][0-9](?::?[0-9][0-9])?) *$"
+
+
+def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
+    """SQL turning a source column into a naive UTC timestamp (NULL when unparseable).
+
+    Values with a UTC offset are converted to UTC.  Naive values are kept as they are, or, with
+    ``localize``, read in the session's time zone (the source's zone, set by the caller while
+    the import runs) and converted to UTC, so durations across a DST change come out right.
+    """
+    c = _q(column)
+
+    def naive(expr: str) -> str:
+        if not localize:
+            return expr
+        return f"CAST(timezone('UTC', CAST({expr} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+
+    def aware(expr: str) -> str:
+        return f"CAST(timezone('UTC', {expr}) AS TIMESTAMP)"
+
+    if col_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return aware(c)
+    if col_type.startswith("TIMESTAMP") or col_type == "DATE":
+        return naive(f"CAST({c} AS TIMESTAMP)")
+    raw = c if col_type == "VARCHAR" else f"CAST({c} AS VARCHAR)"
+    s = f"trim({raw})"
+    parts = []
+    for f in formats:
+        if f == ISO:
+            # The plain TIMESTAMP cast is the fast path, but it would silently drop an offset:
+            # values that end in one take the (slower) time-zone-aware cast.  Both casts skip
+            # surrounding spaces themselves, and one regex is cheaper than several substrings.
+            parts.append(
+                f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET_RE)}) "
+                f"THEN {aware(f'try_cast({raw} AS TIMESTAMPTZ)')} "
+                f"ELSE {naive(f'try_cast({raw} AS TIMESTAMP)')} END"
+            )
+        elif "%z" in f or "%Z" in f:
+            parts.append(aware(f"try_strptime({s}, {_lit(f)})"))
+        else:
+            parts.append(naive(f"CAST(try_strptime({s}, {_lit(f)}) AS TIMESTAMP)"))
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _attribute_types(
+    con: duckdb.DuckDBPyConnection, columns: list[str], types: dict[str, str], decimal: str
+) -> dict[str, tuple[str, str]]:
+    """For each attribute column: the narrowest type all its values cast to, and the SQL for it.
+
+    Text columns are tested as integer, double (with the decimal separator), boolean and
+    timestamp in one scan of the staging table.
+    """
+    result: dict[str, tuple[str, str]] = {c: (types[c], _q(c)) for c in columns}
+    text = [c for c in columns if types[c] == "VARCHAR"]
+    if not text:
+        return result
+    checks: dict[str, dict[str, str]] = {}
+    for c in text:
+        q = _q(c)
+        num = f"replace({q}, ',', '.')" if decimal == "," else q
+        checks[c] = {
+            # DuckDB casts the text '1.5' to the BIGINT 2: only whole numbers are integers.
+            "BIGINT": f"CASE WHEN regexp_full_match(trim({q}), '[+-]?[0-9]+') "
+            f"THEN try_cast({q} AS BIGINT) END",
+            "DOUBLE": f"try_cast({num} AS DOUBLE)",
+            "BOOLEAN": f"try_cast({q} AS BOOLEAN)",
+            "TIMESTAMP": f"try_cast({q} AS TIMESTAMP)",
+        }
+    # Failing casts are slow, and most text columns fail every type on their first rows: rule
+    # types out on a sample, then confirm the survivors on every row.
+    for scope in (f"(SELECT * FROM {STAGING} LIMIT 2000)", STAGING):
+        pairs = [(c, typ) for c in text for typ in checks[c]]
+        if not pairs:
+            break
+        aggs = [f"count({_q(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
+        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {scope}").fetchone()
+        totals = dict(zip(text, counts[: len(text)], strict=True))
+        for (c, typ), n in zip(pairs, counts[len(text) :], strict=True):
+            if n != totals[c]:
+                del checks[c][typ]
+    for c in text:
+        if checks[c]:
+            typ, expr = next(iter(checks[c].items()))
+            result[c] = (typ, expr)
+    return result
+
+
+def _text(col: str | None) -> str:
+    """SQL of a text role's value: trimmed, with an empty text as missing."""
+    return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
+
+
+def enum_type(values: list[str]) -> str:
+    """The DuckDB type ``ENUM(...)`` of ``values`` (given sorted)."""
+    return "ENUM(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+def enum_values(con: duckdb.DuckDBPyConnection, type_: str) -> list[str] | None:
+    """The values of an ``ENUM(...)`` type, or ``None`` for any other type."""
+    if not type_.startswith("ENUM("):
+        return None
+    return list(con.execute(f"SELECT enum_range(NULL::{type_})").fetchone()[0])
+
+
+def _arrow_enum(arr, trim: bool):
+    """``arr`` as dictionary arrays over its sorted distinct values, or ``None`` if too many."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or not len(arr):
+        return None
+    # Chunk by chunk (no copy of the strings); unified, the chunks share one dictionary.
+    codes = pc.dictionary_encode(arr).unify_dictionaries()
+    vals = codes.chunk(0).dictionary
+    if len(vals) > ENUM_MAX * 2:
+        return None
+    vals = vals.cast(pa.string())
+    if trim:  # as SQL's nullif(trim(v), ''): spaces only
+        vals = pc.utf8_trim(vals, characters=" ")
+        vals = pc.if_else(pc.equal(vals, ""), pa.scalar(None, pa.string()), vals)
+    distinct = sorted({v for v in vals.to_pylist() if v is not None})
+    if not distinct or len(distinct) > ENUM_MAX:
+        return None
+    position = pc.index_in(vals, value_set=pa.array(distinct, pa.string()))
+    dictionary = pa.array(distinct, pa.string())
+    chunks = [
+        pa.DictionaryArray.from_arrays(pc.take(position, c.indices), dictionary)
+        for c in codes.chunks
+    ]
+    return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())), distinct
+
+
+def _as_enums(
+    con: duckdb.DuckDBPyConnection, staged: Staged, columns: dict[str, bool]
+) -> dict[str, str]:
+    """SQL storing text source columns as sorted ENUMs, for those with few distinct values.
+
+    ``columns`` maps a source column to whether its values are trimmed (with ``''`` as missing,
+    as for the roles) or kept as they are (attributes).  Sources read into Arrow are
+    dictionary-encoded there, so trimming and sorting touch each distinct value once.
+    """
+    out: dict[str, str] = {}
+    table = staged.arrow
+    if table is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # Arrow's kernels release the GIL: the columns are encoded side by side.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            done = list(pool.map(lambda c: _arrow_enum(table[c], columns[c]), columns))
+        for k, (col, result) in enumerate(zip(columns, done, strict=True)):
+            if result is not None:
+                name = f"__jl_enum{k}"
+                table = table.append_column(name, result[0])
+                out[col] = f"CAST({_q(name)} AS {enum_type(result[1])})"
+        if out:
+            staged.arrow = table
+            register_arrow(con, table)
+        return out
+    exprs = {col: _text(col) if trim else _q(col) for col, trim in columns.items()}
+    if not exprs:
+        return out
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"approx_count_distinct({e})" for e in exprs.values())
+        + f" FROM {STAGING}"
+    ).fetchone()
+    for (col, expr), n in zip(exprs.items(), counts, strict=True):
+        if not n or n > ENUM_MAX * 2:
+            continue
+        distinct = sorted(
+            con.execute(
+                f"SELECT list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL) FROM {STAGING}"
+            ).fetchone()[0]
+            or ()
+        )
+        if distinct and len(distinct) <= ENUM_MAX:
+            out[col] = f"CAST({expr} AS {enum_type(distinct)})"
+    return out
+
+
+def canonicalise(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    *,
+    source_id: int,
+    mapping: dict[str, str | None],
+    preset: str | None = None,
+    lifecycle: Lifecycle = "all",
+    timestamp_formats: list[str] | None = None,
+    dayfirst: bool | None = None,
+    timezone: str | None = None,
+    decimal: Literal[".", ","] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[str, ImportReport, Callable[[], None] | None]:
+    """Define the new canonical events from the staging table; reject the rows that fail.
+
+    Returns the name of the temporary view or table holding the new events, the report, and
+    ``judge``: when not ``None``, the caller appends the new events to ``events`` and then calls
+    ``judge()``, which copies the failing rows (with reasons and raw values) to ``rejects`` and
+    deletes them from ``events``.  Judging the stored rows spares a copy of every row; with a
+    lifecycle mode the rows are edited first, so they are judged in a table (``judge`` is
+    ``None``).
+    """
+    step = progress or (lambda _msg: None)
+    report = ImportReport(source=staged.source, format=staged.format, source_id=source_id)
+    report.rows_read = staged.rows
+    report.options = dict(staged.options)
+    m: Mapping = detect_mapping(staged.columns, preset=preset, source=staged.source, **mapping)
+    report.mapping = m.as_dict()
+    types = _column_types(con, STAGING)
+    step("detecting timestamp formats")
+    fmts: dict[str, list[str]] = {}
+    for role in (schema.TIMESTAMP, schema.START):
+        col = m.get(role)
+        if col is None:
+            continue
+        if timestamp_formats:
+            fmts[role] = [ISO if f.upper() in ("ISO", ISO) else f for f in timestamp_formats]
+        elif types[col] == "VARCHAR":
+            fmts[role], warns = detect_timestamp_formats(con, col, dayfirst=dayfirst)
+            report.warnings += warns
+        else:
+            fmts[role] = []
+    if fmts.get(schema.TIMESTAMP):
+        report.options["timestamp_formats"] = fmts[schema.TIMESTAMP]
+    if timezone:
+        try:
+            con.execute(f"SET TimeZone = {_lit(timezone)}")
+        except duckdb.Error:
+            raise InputError(
+                f"unknown time zone {timezone!r}; expected an IANA name such as Europe/Amsterdam"
+            ) from None
+        report.options["timezone"] = timezone
+    # XES timestamps are already UTC; only naive text/parquet times get the source's zone.
+    localize = timezone is not None and staged.format != "xes"
+    if decimal is None:
+        decimal = "," if staged.options.get("delimiter") == ";" else "."
+    report.options["decimal"] = decimal
+    report.options["lifecycle"] = lifecycle
+
+    attrs = [
+        c for c in staged.columns if c not in m.columns() and c not in (schema.ORDER, schema.SOURCE)
+    ]
+    typed = _attribute_types(con, attrs, types, decimal)
+    text_roles = {m.get(r): True for r in (schema.ACTIVITY, *schema.ROLES[4:]) if m.get(r)}
+    text_roles = {c: t for c, t in text_roles.items() if types[c] == "VARCHAR"}
+    text_attrs = {c: False for c in attrs if typed[c] == ("VARCHAR", _q(c))}
+    enums = _as_enums(con, staged, text_roles | text_attrs)
+
+    def text(role: str) -> str:
+        col = m.get(role)
+        return enums[col] if col in enums else _text(col)
+
+    ts_col, start_col = m.timestamp, m.start_timestamp
+    ts = _timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
+    start = (
+        _timestamp_expr(start_col, types[start_col], fmts.get(schema.START, []), localize=localize)
+        if start_col
+        else "CAST(NULL AS TIMESTAMP)"
+    )
+    fmt_list = ", ".join(fmts.get(schema.TIMESTAMP, [])) or types[ts_col]
+    # event_index and source_id of a canonical export are this workspace's own bookkeeping:
+    # regenerated (rows arrive in canonical order), not kept as attributes.
+    attr_sql: list[str] = []
+    for col in attrs:
+        typ, expr = typed[col]
+        name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
+        stored = enums.get(col, f"CAST({expr} AS {typ})")
+        attr_sql.append(f"{stored} AS {_q(name)}")
+    order = f"(CAST({source_id} AS BIGINT) << 40) + __jl_row"
+    select = ", ".join(
+        [
+            "__jl_row",
+            f"{text(schema.CASE)} AS case_id",
+            f"{text(schema.ACTIVITY)} AS activity",
+            f"{ts} AS timestamp",
+            f"{start} AS start_timestamp",
+            *(f"{text(r)} AS {r}" for r in schema.ROLES[4:]),
+            f"{order} AS event_index",
+            f"CAST({source_id} AS INTEGER) AS source_id",
+            *attr_sql,
+        ]
+    )
+    ts_raw = f"CAST(s.{_q(ts_col)} AS VARCHAR)"
+    start_raw = f"CAST(s.{_q(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
+    reason = f"""CASE
+        WHEN e.case_id IS NULL THEN 'missing case id'
+        WHEN e.activity IS NULL THEN 'missing activity'
+        WHEN {ts_raw} IS NULL OR trim({ts_raw}) = '' THEN 'missing timestamp'
+        WHEN e.timestamp IS NULL THEN 'unparseable timestamp'
+        WHEN {start_raw} IS NOT NULL AND e.start_timestamp IS NULL
+            THEN 'unparseable start timestamp'
+    END"""
+    # Only rows with a null in a required column (or a null start time) can be rejected:
+    # cheap null checks on the stored columns; the raw values come from the staging table.
+    suspect = "case_id IS NULL OR activity IS NULL OR timestamp IS NULL"
+    suspect += " OR start_timestamp IS NULL" if start_col else ""
+    column_of = {
+        "missing case id": m.case_id,
+        "missing activity": m.activity,
+        "missing timestamp": ts_col,
+        "unparseable timestamp": ts_col,
+        "unparseable start timestamp": start_col,
+    }
+    case_column = " ".join(f"WHEN {_lit(r)} THEN {_lit(c or '')}" for r, c in column_of.items())
+    case_value = " ".join(
+        f"WHEN {_lit(r)} THEN CAST(s.{_q(c)} AS VARCHAR)" for r, c in column_of.items() if c
+    )
+    detail = (
+        f"CASE WHEN e.__jl_reason LIKE 'unparseable%' THEN "
+        f"'expected a date-time like the formats ' || {_lit(fmt_list)} "
+        f"ELSE 'expected a non-empty value' END"
+    )
+    raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
+
+    def judge(rows: str, row: str, delete: str) -> None:
+        """Reject the bad rows among ``rows`` (``row`` = their source row) and ``delete`` them."""
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _jl_suspects AS SELECT {row} AS __jl_row, case_id,
+                activity, timestamp, start_timestamp FROM {rows} WHERE {suspect}"""
+        )
+        # The raw values come from a join with the whole source: only when a row is suspect.
+        if con.execute("SELECT count(*) FROM _jl_suspects").fetchone()[0]:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
+                    SELECT e.__jl_row, {reason} AS __jl_reason FROM _jl_suspects e
+                    JOIN {STAGING} s USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
+            )
+            if con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+                con.execute(
+                    f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
+                        CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
+                        {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
+                    FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
+                )
+                con.execute(delete)
+        if staged.malformed and staged.format == "csv":
+            # Good row r sits on file line r + 1 (header) + the malformed lines before it.
+            con.execute("CREATE OR REPLACE TEMP TABLE _jl_bad(line BIGINT, j BIGINT)")
+            con.executemany(
+                "INSERT INTO _jl_bad VALUES (?, ?)",
+                [(line, j) for j, (line, _, _) in enumerate(staged.malformed, start=1)],
+            )
+            con.execute(
+                f"""UPDATE rejects SET line = "row" + 1 + (SELECT count(*) FROM _jl_bad b
+                    WHERE b.line - b.j < rejects."row" + 1) WHERE source_id = {source_id}"""
+            )
+            con.execute("DROP TABLE _jl_bad")
+        elif staged.format == "csv":
+            con.execute(f'UPDATE rejects SET line = "row" + 1 WHERE source_id = {source_id}')
+        if staged.malformed:
+            con.executemany(
+                "INSERT INTO rejects VALUES (?, NULL, ?, 'malformed line', NULL, NULL, ?, ?)",
+                [(source_id, line, why, raw) for line, why, raw in staged.malformed],
+            )
+
+    con.execute(REJECTS_DDL)
+    # The canonical rows are a view: the INSERT into events evaluates every expression once
+    # and writes each row once; rows are judged afterwards on the stored columns.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _jl_canonical AS SELECT {select} FROM {STAGING}")
+    step("building events")
+    if lifecycle != "all" and m.lifecycle is not None:
+        # Lifecycle handling edits the new rows (pairs, deletes): they need a table, judged
+        # before the pairing so that a rejected row never pairs.
+        con.execute("CREATE OR REPLACE TEMP TABLE _jl_new_events AS SELECT * FROM _jl_canonical")
+        step("validating rows")
+        judge(
+            "_jl_new_events",
+            "__jl_row",
+            "DELETE FROM _jl_new_events WHERE __jl_row IN (SELECT __jl_row FROM _jl_rejected)",
+        )
+        _apply_lifecycle(con, source_id, lifecycle, has_lifecycle=True)
+        return "_jl_new_events", report, None
+
+    base = f"(CAST({source_id} AS BIGINT) << 40)"
+
+    def judge_stored() -> None:
+        step("validating rows")
+        judge(
+            f"(SELECT * FROM events WHERE source_id = {source_id})",
+            f"event_index - {base}",
+            f"DELETE FROM events WHERE event_index IN (SELECT {base} + __jl_row FROM _jl_rejected)",
+        )
+
+    return "_jl_canonical", report, judge_stored
+
+
+def _apply_lifecycle(
+    con: duckdb.DuckDBPyConnection, source_id: int, mode: Lifecycle, *, has_lifecycle: bool
+) -> None:
+    """Keep complete events only, or merge start+complete pairs into one event with a start.
+
+    Rows set aside go to ``rejects`` with their reason; paired start rows are folded into their
+    complete event and counted as *merged* by the caller.
+    """
+    if not has_lifecycle:
+        return
+    life = "lower(lifecycle)"
+    source_row = "event_index & ((1::BIGINT << 40) - 1)"
+    if mode == "merge":
+        # FIFO pairing: the k-th start of an activity in a case goes with its k-th complete.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _jl_pairs AS
+            WITH s AS (SELECT case_id, activity, timestamp AS st, event_index AS s_idx,
+                    row_number() OVER (PARTITION BY case_id, activity
+                                       ORDER BY timestamp, event_index) AS k
+                FROM _jl_new_events WHERE {life} = 'start'),
+            c AS (SELECT event_index AS c_idx, case_id, activity,
+                    row_number() OVER (PARTITION BY case_id, activity
+                                       ORDER BY timestamp, event_index) AS k
+                FROM _jl_new_events WHERE {life} = 'complete')
+            SELECT c.c_idx, s.s_idx, s.st FROM s JOIN c USING (case_id, activity, k)"""
+        )
+        con.execute(
+            "UPDATE _jl_new_events SET start_timestamp = p.st FROM _jl_pairs p "
+            "WHERE event_index = p.c_idx"
+        )
+        con.execute("DELETE FROM _jl_new_events WHERE event_index IN (SELECT s_idx FROM _jl_pairs)")
+        con.execute("DROP TABLE _jl_pairs")
+        con.execute(
+            f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
+                'start without complete', 'lifecycle', lifecycle,
+                'a start event with no later complete event of the same activity in its case',
+                CAST(to_json(struct_pack(case_id, activity, timestamp, resource, lifecycle)) AS VARCHAR) FROM _jl_new_events WHERE {life} = 'start'"""
+        )
+        con.execute(f"DELETE FROM _jl_new_events WHERE {life} = 'start'")
+    keep = f"lifecycle IS NULL OR {life} = 'complete'"
+    con.execute(
+        f"""INSERT INTO rejects SELECT {source_id}, {source_row}, NULL,
+            'skipped lifecycle transition', 'lifecycle', lifecycle,
+            'only complete events are kept with --lifecycle {mode}; --lifecycle all keeps every row',
+            CAST(to_json(struct_pack(case_id, activity, timestamp, resource, lifecycle)) AS VARCHAR) FROM _jl_new_events WHERE NOT ({keep})"""
+    )
+    con.execute(f"DELETE FROM _jl_new_events WHERE NOT ({keep})")
+
+
+def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Count what the import stored and rejected, and run the checks, on the stored rows.
+
+    Runs after the new events were appended to ``events`` (same transaction), reading them
+    back by ``source_id``: a columnar scan of what was written, cheaper than checking a copy.
+    """
+    sid = int(report.source_id or 0)
+    reasons = con.execute(
+        f"SELECT reason, count(*) FROM rejects WHERE source_id = {sid} GROUP BY reason"
+    ).fetchall()
+    report.reasons = {r: n for r, n in reasons}
+    report.rejected = sum(report.reasons.values())
+    new = f"(SELECT * FROM events WHERE source_id = {sid})"
+    horizon = dt.datetime.now() + dt.timedelta(days=365)
+    row = con.execute(
+        f"""SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
+            min(timestamp), max(timestamp),
+            count(*) FILTER (WHERE timestamp < ? OR timestamp > ?),
+            count(*) FILTER (WHERE start_timestamp > timestamp)
+        FROM {new}""",
+        [_EARLIEST_PLAUSIBLE, horizon],
+    ).fetchone()
+    n, report.cases, report.activities, lo, hi, report.suspicious_timestamps = row[:6]
+    report.start_after_end = row[6]
+    report.loaded = n
+    report.time_range = (str(lo) if lo else None, str(hi) if hi else None)
+    # Duplicate events are counted by derived.rebuild, on its window pass.
+    report.merged = report.rows_read - report.loaded - report.rejected
+
+
+def cleanup(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every temporary table and view an import made (all named ``_jl_*``)."""
+    for name, kind in con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_catalog = 'temp' AND table_name LIKE '\\_jl\\_%' ESCAPE '\\' "
+        "ORDER BY table_type = 'VIEW' DESC"
+    ).fetchall():
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+
+
+#: Bytes of DuckDB memory an import may use per byte of input file, by format (Parquet is
+#: compressed about 8x against CSV; XES is about 3.5x more verbose).
+_MEMORY_PER_INPUT_BYTE = {"csv": 2.0, "parquet": 16.0, "xes": 0.6, "excel": 4.0}
+_MEMORY_FLOOR = 1 << 30
+_UNITS = {"bytes": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def _setting_bytes(text: str) -> float:
+    """``'18.8 GiB'`` -> bytes (DuckDB prints its memory limit that way)."""
+    number, _, unit = text.strip().partition(" ")
+    return float(number) * _UNITS.get(unit.lower(), 1)
+
+
+@contextlib.contextmanager
+def memory_cap(
+    con: duckdb.DuckDBPyConnection, *, input_bytes: int | None, format: str
+) -> Iterator[None]:
+    """Cap DuckDB's memory for one import, and restore the limit afterwards.
+
+    Used for imports into a workspace file and for :func:`journeylens.read_events`, whose
+    in-memory connection is given a private folder to spill to.
+
+    Without a cap DuckDB keeps every block it wrote or staged cached, up to 80% of the RAM,
+    so an import's peak memory grows with the log (2.7 GB for a 5M-event CSV).  The blocks
+    of ``events`` are on disk already and the staged source spills to the workspace's
+    temporary folder, so a cap of ``max(1 GiB, k * input size)`` halves that peak at the same
+    CPU time (see docs/benchmarks.md).  The cap applies only while the connection runs with
+    DuckDB's default limit (a limit set by the user stays as it is) and only lowers it; callers
+    retry without it on :class:`duckdb.OutOfMemoryException`.
+    """
+    if input_bytes is None or format not in _MEMORY_PER_INPUT_BYTE:
+        yield
+        return
+    setting = "SELECT current_setting('memory_limit')"
+    previous = con.execute(setting).fetchone()[0]
+    # The default (a share of the RAM) as a fresh in-memory instance reports it.
+    default = duckdb.connect().execute(setting).fetchone()[0]
+    cap = max(_MEMORY_FLOOR, int(input_bytes * _MEMORY_PER_INPUT_BYTE[format]))
+    if previous != default or cap >= _setting_bytes(previous):
+        yield
+        return
+    try:
+        con.execute(f"SET memory_limit = '{cap >> 20}MiB'")
+        yield
+    finally:
+        con.execute("RESET memory_limit")
