@@ -49,7 +49,8 @@ class Workspace(WorkspaceStore):
     """
 
     def _imported(self, *, progress: Callable[[str], None] | None = None) -> None:
-        self._store_journeys(progress=progress)
+        # A warning names the caller of import_events: one frame further up than for save_journey.
+        self._store_journeys(progress=progress, stacklevel=4)
 
     # -- voice of the customer -------------------------------------------------------------
     def import_responses(self, path: str | os.PathLike[str], **options: Any) -> ImportReport:
@@ -119,7 +120,11 @@ class Workspace(WorkspaceStore):
         journey_store.drop(self, name)
 
     def _store_journeys(
-        self, names: list[str] | None = None, *, progress: Callable[[str], None] | None = None
+        self,
+        names: list[str] | None = None,
+        *,
+        progress: Callable[[str], None] | None = None,
+        stacklevel: int = 3,
     ) -> None:
         """Keep the journeys' results in the workspace file (see :mod:`journeylens.journeys.store`)."""
         if names is None and not self.config.get("journeys"):
@@ -133,5 +138,5 @@ class Workspace(WorkspaceStore):
                 f"journey results were not stored ({type(e).__name__}: {e}); "
                 "journey analyses compute from the events",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
