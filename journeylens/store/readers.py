@@ -407,25 +407,6 @@ def _stage_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) 
     return staged
 
 
-def _missing_duckdb_file(url: str) -> Path | None:
-    """The DuckDB file a ``duckdb://`` URL names when it does not exist, else None.
-
-    Connecting would create it empty, and the import would then fail on a missing table far
-    from the cause, leaving a stray file behind.  Ibis reads ``duckdb://x.db`` as the relative
-    path ``x.db`` and ``duckdb:///x.db`` as the absolute ``/x.db``, which is easy to mistake.
-    """
-    import urllib.parse
-
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme != "duckdb":
-        return None
-    parts = [p for p in (parsed.netloc, parsed.path[bool(parsed.netloc) :]) if p]
-    if not parts or parts == [":memory:"] or parts[0].startswith(("md:", "motherduck:")):
-        return None
-    path = Path(*parts)
-    return None if path.exists() else path
-
-
 def _stage_database(
     con: duckdb.DuckDBPyConnection, url: str, table: str | None, query: str | None
 ) -> Staged:
@@ -434,12 +415,6 @@ def _stage_database(
     if (table is None) == (query is None):
         raise InputError(
             f"{url}: a database source needs exactly one of --table NAME or --query SQL"
-        )
-    if (missing := _missing_duckdb_file(url)) is not None:
-        raise InputError(
-            f"{url}: no DuckDB file at {missing.absolute()}; expected an existing database. "
-            "Name a file relative to the current folder as duckdb://file.db and an absolute "
-            "one as duckdb:///path/to/file.db"
         )
     try:
         backend = ibis.connect(url)

@@ -417,24 +417,6 @@ def test_database_table_and_query(tmp_path):
         read_events(url, table="nope")
 
 
-def test_database_url_names_a_missing_duckdb_file(tmp_path, monkeypatch):
-    db = tmp_path / "source.db"
-    con = duckdb.connect(str(db))
-    _duckdb_events(con)
-    con.close()
-    monkeypatch.chdir(tmp_path)
-    # Relative: duckdb://source.db is the file in the current folder.
-    assert read_events("duckdb://source.db", table="ev").report.loaded == 3
-    # Three slashes make the path absolute: /source.db, which is not there.
-    with pytest.raises(InputError, match=r"no DuckDB file at /source\.db.*duckdb://file\.db"):
-        read_events("duckdb:///source.db", table="ev")
-    with pytest.raises(InputError, match="no DuckDB file"):
-        read_events("duckdb://elsewhere/none.db", table="ev")
-    # Nothing was created on the way.
-    assert not (tmp_path / "elsewhere").exists()
-    assert not Path("/source.db").exists()
-
-
 def test_excel(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
