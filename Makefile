@@ -43,7 +43,6 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check journeylens tests bench
 	$(BIN)/ruff format --check journeylens tests bench
-	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format journeylens tests bench
