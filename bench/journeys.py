@@ -4,13 +4,13 @@ Run by hand (minutes; a few hundred MB of disk under ``bench/data/``):
 
     .venv/bin/python bench/journeys.py --events 1M,5M
 
-For each size: generates the broadband world (``journeylens.generate.generator``, Parquet) with about
-that many events, imports it into a workspace with the world's journey definitions
+For each size: generates the broadband world (``journeylens.generate.generator``, Parquet) with
+about that many events, imports it into a workspace with the world's journey definitions
 (``journeylens/data/broadband_journeys.yaml``), then times, on a freshly opened workspace per
 step: the instance table of ``new_connection``, KPIs of all three journeys, touchpoint KPIs
 and the watermelon view of all three — once computed from the events (as filtered analyses
 are) and once read from the results stored in the workspace (see
-``journeylens/_journey_store.py``; a workspace built by an older version gets them stored
+``journeylens/journeys/store.py``; a workspace built by an older version gets them stored
 first, and that time is recorded).  Writes ``bench/results/journeys.json``.
 """
 

@@ -6,7 +6,7 @@ Run by hand (it takes minutes and ~1.3 GB of disk):
 
 Generates ``bench/data/log<N>.parquet`` with ``bench/genlog.py`` if it is missing, then, in a
 child process (so its peak memory is its own), reads the file with DuckDB through Ibis — no
-workspace import — and times :func:`journeylens.discover_dfg` and :func:`journeylens.mining.variants`.
+workspace import — and times :func:`journeylens.discover_dfg` and :func:`journeylens.variants`.
 Writes ``bench/results/scale-<N>.json``.
 """
 

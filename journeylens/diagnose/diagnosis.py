@@ -227,7 +227,7 @@ def opportunities(
     conservative what-ifs: a rework loop halved, long waits brought down to today's median, a
     segment brought to the rate of the others.  With a voice model (surveys and outcomes joined
     to journeys), ``effect_satisfaction`` (score points) and ``effect_churn`` (share) come from
-    the key-driver regression (:func:`journeylens.explain.drivers.what_if`), ``what_if`` lists its
+    the key-driver regression (:func:`journeylens.explain.whatif.what_if`), ``what_if`` lists its
     sentences, and ``rank_satisfaction`` / ``rank_churn`` rank the opportunities that move them.
     """
     out: list[dict[str, Any]] = []
@@ -532,9 +532,9 @@ def diagnose(
     contacts
         Glob patterns of customer-initiated contacts (default: customer calls, chats, emails).
     causes
-        Targets for the root-cause analysis (see :func:`journeylens.explain.causes.case_target`);
-        default: ``"slow"`` and ``"rework"``, compared within the ``journey`` column when
-        the log has one.
+        Targets for the root-cause analysis (see
+        :func:`journeylens.diagnose.case_units.case_target`); default: ``"slow"`` and
+        ``"rework"``, compared within the ``journey`` column when the log has one.
     adjust_for
         Columns whose strata set the expected rate of the ``causes`` targets.
     voice

@@ -4,7 +4,7 @@
 once (:func:`journeylens.voice.join.voice_table`) and fits the key drivers of every score and
 outcome with enough answers (:func:`journeylens.explain.drivers.key_drivers`).  :func:`effects` asks
 the same model what an opportunity would change ("rework halved": CSAT +1.8 points) through
-:func:`journeylens.explain.drivers.what_if` — an association-based estimate, labelled as such.
+:func:`journeylens.explain.whatif.what_if` — an association-based estimate, labelled as such.
 """
 
 from __future__ import annotations

@@ -441,7 +441,8 @@ def _ordered_duckdb(journey: Journey, ev: ir.Table, backend: Any, bits: dict[str
     ``lag``/``lead(... IGNORE NULLS)`` over the touchpoint events replace the two joins, and
     a running ``bit_or`` of :func:`_touchpoint_bits` the window per (instance, touchpoint):
     one sort of the events instead of two, and no join (3–4x less CPU at 1M events, see
-    ``docs/benchmarks.md``).  ``tests/test_journey_frame.py`` holds it to the portable path.
+    ``docs/benchmarks.md``).  ``tests/journeys/test_journey_frame.py`` holds it to the
+    portable path.
     """
     backend._run_pre_execute_hooks(ev)  # registers in-memory tables the query may read
     inner = backend.compile(ev)

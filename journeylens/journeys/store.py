@@ -19,7 +19,7 @@ are computed when that happens and kept in the DuckDB file, in ``_jl_journey_res
   from the events as before.
 
 Filtered analyses, other engines and journeys built on anything but ``ws.events`` always
-compute.  ``tests/test_journey_store.py`` holds stored and computed results equal.
+compute.  ``tests/journeys/test_journey_store.py`` holds stored and computed results equal.
 """
 
 from __future__ import annotations

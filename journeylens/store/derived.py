@@ -19,7 +19,7 @@ unfiltered* log need, with one window pass over ``events`` (by case, in event or
 :func:`derived_source` tells an analysis whether it was handed the workspace's own ``events``
 table (unfiltered, on DuckDB) and may read these tables instead of computing; any other input
 (a filtered expression, a Spark table, a memtable) takes the portable Ibis expression.  The
-parity tests in ``tests/test_derived.py`` hold the two paths to the same results.
+parity tests in ``tests/store/test_derived.py`` hold the two paths to the same results.
 
 Variants are grouped by an order-sensitive fingerprint of each case's sequence: the sum of
 64-bit hashes of ``(activity, position)`` plus the case's length.  Two different sequences

@@ -223,7 +223,7 @@ def import_source(
     table: str | None = None,
     query: str | None = None,
 ) -> VoiceImportReport:
-    """Import responses or outcomes atomically (see :func:`journeylens.voice.join.import_responses`)."""
+    """Import responses or outcomes atomically (see :func:`import_responses`)."""
     ws._require_writable()
     _check_options(kind, metric, scale)
     spath = str(path)

@@ -245,7 +245,7 @@ def _curve_svg(stages: list[dict[str, Any]]) -> str | None:
     return "".join(out) + "</svg>"
 
 
-#: What-if changes offered (label -> keyword of :func:`journeylens.explain.drivers.what_if`).
+#: What-if changes offered (label -> keyword of :func:`journeylens.explain.whatif.what_if`).
 CHANGES: dict[str, tuple[str, float]] = {
     "halved": ("scale", 0.5),
     "cut by a quarter": ("scale", 0.75),
