@@ -18,7 +18,7 @@ import yaml
 
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
-from journeylens.cli.tables import new_table, print_table
+from journeylens.cli.tables import label, new_table, print_table
 from journeylens.errors import InputError
 from journeylens.mining.processmap import humanize_seconds
 
@@ -252,7 +252,7 @@ def kpis_cmd(
     for n, df in results.items():
         t = new_table(title=f"journey KPIs: {n}")
         if by:
-            t.add_column(by)
+            t.add_column(label(by))
         for col in ("journeys", "p50", "p90", "p90/p50", "promise", "handoffs", "contacts",
                     "rework", "drop-out"):  # fmt: skip
             t.add_column(col)

@@ -26,6 +26,7 @@ __all__ = ["label", "new_table", "print_table"]
 
 #: A text column is not made narrower than this (or its longest word, when shorter).
 _TEXT_MIN = 12
+_TEXT_FOLD = 8
 _TEXT_FLOOR = 4
 
 # A number as the CLI prints it, with an optional unit: 1,234  -0.27  41.9%  4.7 d  8.4 min.
@@ -121,6 +122,12 @@ def _share(least: list[int], most: list[int], room: int) -> list[int]:
     return widths
 
 
+def _frame(table: Table) -> int:
+    """The table's width beyond its cells: separators and padding."""
+    n = len(table.columns)
+    return table._extra_width + sum(table._get_padding_width(i) for i in range(n))
+
+
 def _lay_out(table: Table, width: int) -> None:
     """Set each column's alignment and, when the table is too wide, its width.
 
@@ -147,17 +154,20 @@ def _lay_out(table: Table, width: int) -> None:
         column.no_wrap = False
         most.append(max([_longest_line(c) for c in cells] + [least[-1]]))
         whole.append(max(most[-1], _longest_line(header)))
-    n = len(table.columns)
-    frame = table._extra_width + sum(table._get_padding_width(i) for i in range(n))
-    room = width - frame
+    room = width - _frame(table)
     if sum(whole) <= room:
         return  # it fits: rich's own layout cuts nothing
+    if sum(least) > room:
+        # One space between columns rather than folding a header or a word.
+        table.padding = (0, 0, 0, 0)
+        room = width - _frame(table)
     # Too many columns even at their least: the headers of text columns fold down to their
-    # cells' longest word, then those of number columns down to their widest number; last the
-    # text columns fold their words.  Never a number.
+    # cells' longest word, long words of text fold down to _TEXT_FOLD, the headers of number
+    # columns down to their widest number; last the text columns fold further.  Never a number.
     floors = [
         [max(_TEXT_FLOOR, c) if t else w for t, c, w in zip(text, cells_only, least, strict=True)],
-        [max(_TEXT_FLOOR, c) for c in cells_only],
+        [min(_TEXT_FOLD, c) if t else w for t, c, w in zip(text, cells_only, least, strict=True)],
+        [min(_TEXT_FOLD, c) if t else c for t, c in zip(text, cells_only, strict=True)],
         [_TEXT_FLOOR if t else c for t, c in zip(text, cells_only, strict=True)],
     ]
     for floor in floors:
