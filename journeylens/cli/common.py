@@ -49,6 +49,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripting.
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a question can be asked: standard input is a terminal (not a pipe, a file, CI)."""
+    return sys.stdin.isatty()
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from journeylens.cli import diagnose, journey, mining, voice, web
+from journeylens.cli import common, diagnose, journey, mining, voice, web
 from journeylens.cli.common import (
     JsonOpt,
     QuietOpt,
@@ -331,7 +331,7 @@ def demo(
             f"{workspace} is a workspace already; rebuilding it loses its segments, journeys, "
             "comments and accounts. Replace it?"
         )
-        if not sys.stdin.isatty():
+        if not common.stdin_is_terminal():
             raise InputError(
                 f"{workspace} is a workspace already and there is no terminal to ask whether "
                 "to replace it; pass --force to replace it, or -w another folder"

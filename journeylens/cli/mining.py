@@ -25,7 +25,16 @@ DEFAULT_TOP = 20
 TopOpt = Annotated[
     int | None,
     typer.Option(
-        help=f"Rows to show (default {DEFAULT_TOP} in the table, all with --json; 0 = all).",
+        help=f"Rows of the table (default {DEFAULT_TOP}; 0 = all); --json has every row.",
+        min=0,
+        show_default=False,
+    ),
+]
+VariantTopOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=f"Only the N most frequent variants (0 = all); the table shows {DEFAULT_TOP} "
+        "unless given, --json all.",
         min=0,
         show_default=False,
     ),
@@ -145,7 +154,7 @@ def map_(
 @with_filters
 def variants(
     workspace: WorkspaceOpt = Path("."),
-    top: TopOpt = None,
+    top: VariantTopOpt = None,
     coverage: Annotated[
         float | None, typer.Option(help="Variants covering this share of cases (0-1).")
     ] = None,

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from journeylens.cli import common
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, err, out, print_json, progress
 from journeylens.cli.tables import new_table, print_table
 from journeylens.errors import InputError
@@ -181,7 +182,7 @@ def users_add(
         raise InputError(f"--role must be viewer, analyst or admin, got {role!r}")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    elif not sys.stdin.isatty():
+    elif not common.stdin_is_terminal():
         # No terminal to ask on (a script, a pipe, CI): a prompt would read the wrong input.
         raise InputError(
             "users add asks for the password on a terminal, and there is none; give it on "

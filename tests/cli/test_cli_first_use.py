@@ -263,6 +263,21 @@ def test_demo_asks_before_replacing_a_workspace(tmp_path):
     )
 
 
+def test_demo_on_a_terminal_asks_and_keeps_the_workspace_on_no(tmp_path, monkeypatch):
+    ws = tmp_path / "demo"
+    with Workspace.create(ws) as w:
+        w.import_events(DATA / "helpdesk.csv")
+    run("segment", "save", "mine", "-w", str(ws), "--case-attr", "activity=Wait")
+    monkeypatch.setattr("journeylens.cli.common.stdin_is_terminal", lambda: True)
+    args = ["demo", "-w", str(ws), "--scale", "100", "--no-serve", "--no-warm"]
+    result = runner.invoke(app, args, input="n\n")
+    assert result.exit_code == 1 and "Replace it?" in result.output
+    assert "loses its segments" in result.output
+    assert "mine" in json.loads(run("segment", "list", "-w", str(ws), "--json"))
+    run(*args, input="y\n")
+    assert "mine" not in json.loads(run("segment", "list", "-w", str(ws), "--json"))
+
+
 def test_users_add_without_a_terminal_says_to_use_password_stdin(hd):
     msg = fails("users", "add", "ann", "-w", hd)
     assert "--password-stdin" in msg and "no" in msg
