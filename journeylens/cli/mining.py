@@ -195,7 +195,10 @@ def variants(
     shown = rows[: _shown(top)] if coverage is None or top is not None else rows
     sequences = [r["activities"] for r in shown]
     head, tail = _shared_ends(sequences)
-    t = new_table("#", "cases", "share", "cum.", "median", "steps", "activities", title="variants")
+    t = new_table(
+        "#", "cases", "share", "cumulative", "median duration", "steps", "activities",
+        title="variants",
+    )  # fmt: skip
     t.leading = 1  # a blank line between variants: their activities wrap over several lines
     for i, r in enumerate(shown, 1):
         t.add_row(
