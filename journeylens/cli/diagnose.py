@@ -8,13 +8,16 @@ whole diagnosis) as tables, or as JSON with ``--json``; it takes the shared filt
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
+from journeylens.cli.tables import label, new_table, print_table
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer()
 
@@ -41,7 +44,7 @@ def _cell(column: str, value: Any) -> str:
 
 def _table(frame, title: str, columns: list[str], limit: int = 15) -> Table:
     cols = [c for c in columns if c in frame.columns]
-    t = Table(*cols, title=title)
+    t = new_table(*map(label, cols), title=title)
     for row in frame.head(limit).to_dict("records"):
         t.add_row(*(_cell(c, row[c]) for c in cols))
     return t
@@ -146,7 +149,7 @@ def _present(what: str, result: Any) -> None:
 
 
 def _bottlenecks(b) -> None:
-    out.print(
+    print_table(
         _table(
             b.table,
             "bottlenecks (share of all waiting)",
@@ -165,7 +168,7 @@ def _automation(frame) -> None:
     if frame.empty:
         out.print("no automation candidates", highlight=False)
         return
-    out.print(
+    print_table(
         _table(
             frame,
             "automation candidates",

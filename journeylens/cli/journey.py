@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.table import Table
 
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
+from journeylens.cli.tables import label, new_table, print_table
 from journeylens.errors import InputError
 from journeylens.mining.processmap import humanize_seconds
 
@@ -188,7 +188,7 @@ def list_cmd(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> Non
     if json_:
         print_json(rows)
         return
-    t = Table("journey", "owner", "stages", "lanes", "touchpoints", "promise", title="journeys")
+    t = new_table("journey", "owner", "stages", "lanes", "touchpoints", "promise", title="journeys")
     for r in rows:
         t.add_row(
             r["name"],
@@ -198,7 +198,7 @@ def list_cmd(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> Non
             str(r["touchpoints"]),
             r["promise"] or "",
         )
-    out.print(t)
+    print_table(t)
 
 
 @journey_app.command("show")
@@ -250,9 +250,9 @@ def kpis_cmd(
         print_json({n: _records(df) for n, df in results.items()})
         return
     for n, df in results.items():
-        t = Table(title=f"journey KPIs: {n}")
+        t = new_table(title=f"journey KPIs: {n}")
         if by:
-            t.add_column(by, no_wrap=True, min_width=12)
+            t.add_column(label(by))
         for col in ("journeys", "p50", "p90", "p90/p50", "promise", "handoffs", "contacts",
                     "rework", "drop-out"):  # fmt: skip
             t.add_column(col)
@@ -270,7 +270,7 @@ def kpis_cmd(
                 _pct(r["rework_share"]),
                 _pct(r["drop_out_share"]),
             )
-        out.print(t)
+        print_table(t)
         if by is None and "first_contact_resolution" in df:
             out.print(
                 f"first-contact resolution: {_pct(df['first_contact_resolution'].iloc[0])}",
@@ -292,7 +292,7 @@ def touchpoints_cmd(
     if json_:
         print_json(_records(df))
         return
-    t = Table(
+    t = new_table(
         "touchpoint",
         "stage",
         "lane",
@@ -301,7 +301,7 @@ def touchpoints_cmd(
         "median work",
         "median wait",
         "SLA",
-        "attainment",
+        "SLA met",
         "repeats",
         title=f"touchpoints: {name}",
     )
@@ -326,7 +326,7 @@ def touchpoints_cmd(
             _pct(r["sla_attainment"]),
             f"{r['repeats']:,}",
         )
-    out.print(t)
+    print_table(t)
 
 
 @journey_app.command("watermelon")
@@ -359,7 +359,7 @@ def watermelon_cmd(
         flag = "[red]WATERMELON[/red] " if w.flagged else ""
         out.print(f"\n{flag}[bold]{n}[/bold]")
         out.print(w.summary, highlight=False, markup=False)
-        t = Table(
+        t = new_table(
             "component", "share", "mean per journey", "broken", "kept", title="where time goes"
         )
         for r in _records(w.decomposition):
@@ -370,9 +370,9 @@ def watermelon_cmd(
                 humanize_seconds(r["mean_s_broken"]),
                 humanize_seconds(r["mean_s_kept"]),
             )
-        out.print(t)
+        print_table(t)
         if len(w.contributors):
-            t = Table(
+            t = new_table(
                 "kind",
                 "where",
                 "per broken journey",
@@ -388,7 +388,7 @@ def watermelon_cmd(
                     humanize_seconds(r["mean_s_kept"]),
                     _pct(r["share"]),
                 )
-            out.print(t)
+            print_table(t)
 
 
 @journey_app.command("contacts")
@@ -407,7 +407,7 @@ def contacts_cmd(
     if json_:
         print_json(_records(df))
         return
-    t = Table(
+    t = new_table(
         "stage", "contacts", "journeys with one", "per 100 journeys", title=f"contacts: {name}"
     )
     for r in _records(df):
@@ -417,7 +417,7 @@ def contacts_cmd(
             f"{r['instances_with_contact']:,}",
             _num(r["per_100_journeys"], "{:.1f}"),
         )
-    out.print(t)
+    print_table(t)
 
 
 @journey_app.command("map")
@@ -435,16 +435,16 @@ def map_cmd(
         print_json(m.to_dict())
         return
     grid = m.grid()
-    t = Table("lane", *m.stages, title=f"journey map: {name} ({m.instances:,} journeys)")
+    t = new_table("lane", *m.stages, title=f"journey map: {name} ({m.instances:,} journeys)")
     for i, lane in enumerate(m.lanes):
         if any(grid[i]):
             t.add_row(lane, *["\n".join(cell) for cell in grid[i]])
     stats = {r["stage"]: r for r in _records(m.stage_summary)}
     t.add_row("time in stage (median)", *[humanize_seconds(stats[s]["median_s"]) for s in m.stages])
     t.add_row("contacts / 100", *[_num(stats[s]["contacts_per_100"], "{:.1f}") for s in m.stages])
-    out.print(t)
+    print_table(t)
     if len(m.handoffs):
-        h = Table("from", "to", "count", "median wait", title="handoffs between lanes")
+        h = new_table("from", "to", "count", "median wait", title="handoffs between lanes")
         for r in _records(m.handoffs.head(12)):
             h.add_row(
                 f"{r['from_touchpoint']} ({r['from_lane']})",
@@ -452,7 +452,7 @@ def map_cmd(
                 f"{r['count']:,}",
                 humanize_seconds(r["median_wait_s"]),
             )
-        out.print(h)
+        print_table(h)
 
 
 @journey_app.command("variants")
@@ -478,7 +478,7 @@ def variants_cmd(
     if json_:
         print_json(_records(df))
         return
-    t = Table(
+    t = new_table(
         "family", "journeys", "share", "median e2e", "promise", "route",
         title=f"variant families: {name}",
     )  # fmt: skip
@@ -492,6 +492,6 @@ def variants_cmd(
             _pct(r["promise_met"]),
             r["label"].split(": ", 1)[1],
         )
-    out.print(t)
+    print_table(t)
     if rows and rows[0]["path"]:
         out.print(f"F1: {' → '.join(rows[0]['path'])}", highlight=False, markup=False)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
-from journeylens.cli import diagnose, journey, mining, voice, web
+from journeylens.cli import common, diagnose, journey, mining, voice, web
 from journeylens.cli.common import (
     JsonOpt,
     QuietOpt,
@@ -26,7 +25,31 @@ from journeylens.cli.common import (
     print_json,
     progress,
 )
-from journeylens.errors import JourneylensError
+from journeylens.cli.tables import new_table, print_table
+from journeylens.errors import InputError, JourneylensError
+
+
+def _hide_flag_types() -> None:
+    """Show no ``<bool>`` after a flag in ``--help`` (``--json``, ``--warm/--no-warm``, ``--help``).
+
+    Typer's rich help prints every option's type, also for flags, which take no value; its
+    plain help already leaves them out.  There is no setting for it, and the ``--help``
+    option is made by Typer itself, so the one method that names the type learns it here.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_journeylens", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._journeylens = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_hide_flag_types()
 
 app = typer.Typer(
     name="journeylens",
@@ -35,6 +58,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from journeylens._version import __version__
+
+        out.print(f"journeylens {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
+    """End-to-end customer journeys and process mining for service operations."""
 
 
 @app.command()
@@ -142,7 +185,8 @@ def info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> None:
     if json_:
         print_json(data)
         return
-    t = Table(title=f"workspace {data['workspace']}", show_header=False)
+    t = new_table(title=f"workspace {data['workspace']}")
+    t.show_header = False
     for key in ("events", "cases", "activities", "resources", "rejected_rows"):
         t.add_row(key.replace("_", " "), f"{data[key]:,}")
     t.add_row("time range", f"{data['first_event']} .. {data['last_event']}")
@@ -155,7 +199,7 @@ def info(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> None:
             f"{s['path']} ({s['format']}): {rows.get('loaded', 0):,} loaded, "
             f"{rows.get('rejected', 0):,} rejected",
         )
-    out.print(t)
+    print_table(t)
 
 
 @app.command()
@@ -198,7 +242,7 @@ def rejects(
         return
     for reason, n in summary:
         out.print(f"{n:,} rows: {reason}", highlight=False)
-    t = Table("source", "row", "line", "reason", "column", "value", "expected")
+    t = new_table("source", "row", "line", "reason", "column", "value", "expected")
     for r in rows:
         t.add_row(
             *(str(r[k]) if r[k] is not None else "" for k in ("source_id", "row", "line")),
@@ -207,7 +251,7 @@ def rejects(
             repr(r["value"]) if r["value"] is not None else "",
             str(r["detail"] or ""),
         )
-    out.print(t)
+    print_table(t)
 
 
 @app.command()
@@ -229,7 +273,7 @@ def export(
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
     scale: Annotated[int, typer.Option(help="Number of customer journeys.", min=1)] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
     format: Annotated[
@@ -242,7 +286,7 @@ def generate(
 
     if format not in ("csv", "parquet"):
         raise typer.BadParameter("expected csv or parquet", param_hint="--format")
-    world = run(out, scale=scale, seed=seed, format=format)  # type: ignore[arg-type]
+    world = run(out_dir, scale=scale, seed=seed, format=format)  # type: ignore[arg-type]
     summary = {
         "events": str(world.events),
         "surveys": str(world.surveys),
@@ -274,10 +318,27 @@ def demo(
     warm: Annotated[
         bool, typer.Option("--warm/--no-warm", help="Fill the web app's cache after building.")
     ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing workspace without asking.")
+    ] = False,
 ) -> None:
     """Build the demo workspace (a generated broadband provider) and show where to look."""
     from journeylens.generate.demo import build_demo
+    from journeylens.store.workspace import CONFIG_NAME
 
+    if (workspace / CONFIG_NAME).is_file() and not force:
+        question = (
+            f"{workspace} is a workspace already; rebuilding it loses its segments, journeys, "
+            "comments and accounts. Replace it?"
+        )
+        if not common.stdin_is_terminal():
+            raise InputError(
+                f"{workspace} is a workspace already and there is no terminal to ask whether "
+                "to replace it; pass --force to replace it, or -w another folder"
+            )
+        if not typer.confirm(question, default=False):
+            err.print("kept the workspace; nothing rebuilt", highlight=False)
+            raise typer.Exit(1)
     with progress(False) as step:
         step(f"generating {scale:,} customer journeys and importing them")
         world, report = build_demo(workspace, scale=scale, seed=seed)
@@ -286,23 +347,52 @@ def demo(
         f"surveys: {world.surveys}\noutcomes: {world.outcomes}\nplanted truths: {world.truth}",
         highlight=False,
     )
-    w = str(workspace)
-    out.print(
-        "\nStart here:\n"
-        f"  journeylens journey watermelon -w {w}\n"
-        f"  journeylens journey map new_connection -w {w}\n"
-        f"  journeylens map -w {w} --activities 60 --paths 30 --svg map.svg\n"
-        f"  journeylens map -w {w} --measure performance --case-attr journey=new_connection\n"
-        f"  journeylens variants -w {w} --top 10 --case-attr journey=home_move\n"
-        f"  journeylens stats handoffs -w {w}\n"
-        f"  journeylens stats pingpong -w {w}",
-        highlight=False,
-    )
     if warm:
         seconds, computed, _failed = web.warm_workspace(workspace)
         out.print(f"web pages precomputed ({computed} results) in {seconds:.0f} s", highlight=False)
+    _next_steps(workspace)
     if not no_serve:
         web.serve_workspace(workspace, port=port)
+
+
+def _venv_activation() -> str | None:
+    """``source .venv/bin/activate`` when journeylens runs from a virtualenv whose commands
+    the shell does not find yet (as after ``make demo``), else None."""
+    import os
+    import shutil
+
+    if sys.prefix == sys.base_prefix:
+        return None
+    bin_dir = Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin")
+    found = shutil.which("journeylens")
+    if found and Path(found).resolve().parent == bin_dir.resolve():
+        return None
+    try:
+        shown = Path(os.path.relpath(bin_dir, Path.cwd()))
+    except ValueError:  # another drive (Windows)
+        shown = bin_dir
+    where = shown if not str(shown).startswith("..") else bin_dir
+    return f"source {where}/activate" if os.name != "nt" else f"{where}\\activate"
+
+
+def _next_steps(workspace: Path) -> None:
+    """Where to look next: one command per line, never wrapped, so each one pastes whole."""
+    import shlex
+
+    w = shlex.quote(str(workspace))
+    commands = [
+        f"journeylens journey watermelon -w {w}",
+        f"journeylens journey map new_connection -w {w}",
+        f"journeylens map -w {w} --activities 60 --paths 30 --svg map.svg",
+        f"journeylens map -w {w} --measure performance --case-attr journey=new_connection",
+        f"journeylens variants -w {w} --top 10 --case-attr journey=home_move",
+        f"journeylens stats handoffs -w {w}",
+        f"journeylens stats pingpong -w {w}",
+    ]
+    activate = _venv_activation()
+    out.print("\nStart here" + (" (first activate the virtualenv):" if activate else ":"))
+    for command in ([activate] if activate else []) + commands:
+        out.print("  " + command, highlight=False, markup=False, soft_wrap=True)
 
 
 for _area in (mining, journey, voice, diagnose, web):

@@ -12,13 +12,50 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
+from journeylens.cli.tables import label, new_table, print_table
 from journeylens.errors import InputError
 
 app = typer.Typer()
+
+#: Rows a table shows when ``--top`` is not given (``--json`` and ``--csv`` give every row).
+DEFAULT_TOP = 20
+TopOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=f"Rows of the table (default {DEFAULT_TOP}; 0 = all); --json has every row.",
+        min=0,
+        show_default=False,
+    ),
+]
+VariantTopOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=f"Only the N most frequent variants (0 = all); the table shows {DEFAULT_TOP} "
+        "unless given, --json all.",
+        min=0,
+        show_default=False,
+    ),
+]
+
+
+def _top_note(shown: int, total: int, what: str, option: str = "--top") -> list[str]:
+    """The line under a cut table: how many rows are left out and how to see them."""
+    if shown >= total:
+        return []
+    return [
+        f"{total - shown:,} more {what} not shown ({total:,} in all); "
+        f"see them all with {option} 0, or as data with --json"
+    ]
+
+
+def _shown(top: int | None) -> int | None:
+    """How many rows a table shows: ``--top`` as given (0 = all), else DEFAULT_TOP."""
+    if top is None:
+        return DEFAULT_TOP
+    return top or None
 
 
 def _events(ws: Any, filter_values: dict[str, Any]):
@@ -63,6 +100,7 @@ def map_(
     json_: JsonOpt = False,
     dot: Annotated[bool, typer.Option("--dot", help="Print Graphviz DOT.")] = False,
     svg: Annotated[Path | None, typer.Option("--svg", help="Write the map as SVG to FILE.")] = None,
+    top: TopOpt = None,
     _filters: dict[str, Any] | None = None,
 ) -> None:
     """The process map (directly-follows graph), simplified with activity and path sliders."""
@@ -91,10 +129,11 @@ def map_(
         sys.stdout.write(pm.to_dot() + "\n")
     elif svg is None:
         data = map_json(pm)
-        t = Table("from", "to", "frequency", "cases", "median", "mean", title="process map")
+        t = new_table("from", "to", "frequency", "cases", "median", "mean", title="process map")
         from journeylens.mining.processmap import humanize_seconds
 
-        for e in sorted(data["edges"], key=lambda e: -e["frequency"]):
+        edges = sorted(data["edges"], key=lambda e: -e["frequency"])
+        for e in edges[: _shown(top)]:
             t.add_row(
                 e["source"],
                 e["target"],
@@ -103,7 +142,7 @@ def map_(
                 humanize_seconds(e.get("median_s")),
                 humanize_seconds(e.get("mean_s")),
             )
-        out.print(t)
+        print_table(t, notes=_top_note(len(edges[: _shown(top)]), len(edges), "paths"))
         out.print(
             f"{len(data['nodes'])} activities, {len(data['edges'])} paths; starts: "
             + ", ".join(f"{a} ({n:,})" for a, n in data["start"].items()),
@@ -115,22 +154,27 @@ def map_(
 @with_filters
 def variants(
     workspace: WorkspaceOpt = Path("."),
-    top: Annotated[int | None, typer.Option(help="Only the N most frequent variants.")] = None,
+    top: VariantTopOpt = None,
     coverage: Annotated[
         float | None, typer.Option(help="Variants covering this share of cases (0-1).")
     ] = None,
     json_: JsonOpt = False,
     _filters: dict[str, Any] | None = None,
 ) -> None:
-    """Process variants: distinct activity sequences, their counts, shares and durations."""
+    """Process variants: distinct activity sequences, their counts, shares and durations.
+
+    The table numbers the steps and leaves out (…) the steps every variant shown shares at
+    its start and end, so the rows show where the variants differ; --json has every sequence
+    in full.
+    """
     from journeylens.mining.processmap import humanize_seconds
     from journeylens.mining.variants import variants as compute
 
     if coverage is not None and not 0 < coverage <= 1:
         raise typer.BadParameter("expected a share in (0, 1]", param_hint="--coverage")
     with open_workspace(workspace) as ws:
-        frame = compute(_events(ws, _filters or {}), top=top, coverage=coverage)
-    rows = [
+        frame = compute(_events(ws, _filters or {}), top=top or None, coverage=coverage)
+    rows: list[dict[str, Any]] = [
         {
             "activities": list(r["variant"]),
             "count": int(r["count"]),
@@ -148,18 +192,66 @@ def variants(
     if json_:
         print_json(rows)
         return
-    t = Table("#", "cases", "share", "cum.", "median", "activities", title="variants")
-    for i, r in enumerate(rows, 1):
-        seq = " → ".join(r["activities"])
+    shown = rows[: _shown(top)] if coverage is None or top is not None else rows
+    sequences = [r["activities"] for r in shown]
+    head, tail = _shared_ends(sequences)
+    t = new_table(
+        "#", "cases", "share", "cumulative", "median duration", "steps", "activities",
+        title="variants",
+    )  # fmt: skip
+    t.leading = 1  # a blank line between variants: their activities wrap over several lines
+    for i, r in enumerate(shown, 1):
         t.add_row(
             str(i),
             f"{r['count']:,}",
             f"{r['share']:.1%}",
             f"{r['cumulative_share']:.1%}",
             humanize_seconds(r["median_duration_s"]),
-            seq if len(seq) < 120 else seq[:117] + "...",
+            str(len(r["activities"])),
+            _middle(r["activities"], head, tail),
         )
-    out.print(t)
+    if head or tail:
+        out.print(_ends_note(sequences[0], head, tail, len(shown)), highlight=False, markup=False)
+    print_table(t, notes=_top_note(len(shown), len(rows), "variants"))
+
+
+def _shared_ends(sequences: list[list[str]]) -> tuple[int, int]:
+    """How many steps all ``sequences`` share at their start and at their end.
+
+    Nothing is shared for a single sequence (it is shown whole), and every sequence keeps at
+    least one step of its own, so no row is empty.
+
+    Examples
+    --------
+    >>> _shared_ends([["a", "b", "c", "z"], ["a", "b", "d", "z"]])
+    (2, 1)
+    """
+    if len(sequences) < 2:
+        return 0, 0
+    shortest = min(len(s) for s in sequences)
+    head = 0
+    while head < shortest - 1 and len({s[head] for s in sequences}) == 1:
+        head += 1
+    tail = 0
+    while head + tail < shortest - 1 and len({s[-1 - tail] for s in sequences}) == 1:
+        tail += 1
+    return head, tail
+
+
+def _middle(steps: list[str], head: int, tail: int) -> str:
+    """The steps between the shared start and end, numbered from where they start."""
+    middle = steps[head : len(steps) - tail]
+    text = " → ".join(middle)
+    return ("… " if head else "") + f"{head + 1}. " + text + (" …" if tail else "")
+
+
+def _ends_note(steps: list[str], head: int, tail: int, n: int) -> str:
+    parts = []
+    if head:
+        parts.append(f"start with {' → '.join(steps[:head])} (steps 1-{head})")
+    if tail:
+        parts.append(f"end with {' → '.join(steps[len(steps) - tail :])}")
+    return f"All {n} variants below " + " and ".join(parts) + " (shown as …)."
 
 
 @app.command()
@@ -171,11 +263,16 @@ def cases(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to .csv or .parquet.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show in the table view.")] = 20,
+    limit: Annotated[int, typer.Option(help="Rows to show in the table view (0 = all).")] = 20,
     _filters: dict[str, Any] | None = None,
 ) -> None:
-    """The case table: duration, events, rework, handoffs, first and last activity."""
+    """The case table: duration, events, rework, handoffs, first and last activity.
+
+    The table view shows the columns that fit 80 columns; --csv, --json and --output have
+    them all (end, activities, hand-offs between departments).
+    """
     from journeylens.mining.cases import case_table
+    from journeylens.mining.processmap import humanize_seconds
 
     with open_workspace(workspace) as ws:
         table = case_table(_events(ws, _filters or {})).order_by("case_id")
@@ -197,10 +294,29 @@ def cases(
     elif csv:
         frame.to_csv(sys.stdout, index=False)
     else:
-        t = Table(*map(str, frame.columns), title=f"cases ({len(frame):,})")
-        for row in frame.head(limit).itertuples(index=False):
-            t.add_row(*("" if v is None else str(v) for v in row))
-        out.print(t)
+        columns = [c for c in _CASE_VIEW if c in frame.columns]
+        t = new_table(*map(label, columns), title=f"cases ({len(frame):,})")
+        for row in frame.head(limit or None)[columns].to_dict("records"):
+            t.add_row(*(_case_cell(c, row[c], humanize_seconds) for c in columns))
+        left_out = [label(c) for c in frame.columns if c not in columns]
+        notes = _top_note(len(frame.head(limit or None)), len(frame), "cases", "--limit")
+        if left_out:
+            notes.append(f"more columns ({', '.join(left_out)}) with --csv or --json")
+        print_table(t, notes=notes)
+
+
+#: The columns of the case table's table view (the rest are in --csv / --json).
+_CASE_VIEW = (
+    "case_id", "start", "duration_s", "events", "rework", "first_activity", "last_activity",
+)  # fmt: skip
+
+
+def _case_cell(column: str, value: Any, humanize: Any) -> str:
+    if value is None or value != value:  # None or NaN
+        return ""
+    if column == "duration_s":
+        return humanize(float(value))
+    return str(value)
 
 
 _STATS = ("activities", "resources", "departments", "handoffs", "pingpong")
@@ -216,6 +332,7 @@ def stats(
     by: Annotated[
         str, typer.Option(help="department or resource (handoffs, pingpong).")
     ] = "department",
+    top: TopOpt = None,
     json_: JsonOpt = False,
     _filters: dict[str, Any] | None = None,
 ) -> None:
@@ -251,11 +368,12 @@ def stats(
             return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         return str(value)
 
-    headers = [c[:-2].replace("_", " ") if c.endswith("_s") else c for c in frame.columns]
-    t = Table(*headers, title=what)
-    for row in frame.to_dict("records"):
+    t = new_table(*map(label, frame.columns), title=what)
+    records = frame.to_dict("records")
+    shown = records[: _shown(top)]
+    for row in shown:
         t.add_row(*(cell(c, row[c]) for c in frame.columns))
-    out.print(t)
+    print_table(t, notes=_top_note(len(shown), len(records), "rows"))
 
 
 segment_app = typer.Typer(
@@ -272,7 +390,7 @@ def segment_save(
     _filters: dict[str, Any] | None = None,
 ) -> None:
     """Save the given filter options as a named segment."""
-    from journeylens.mining.filters import parse_filter_options
+    from journeylens.mining.filters import check_filters, parse_filter_options
 
     values = dict(_filters or {})
     if values.pop("segment", None):
@@ -281,6 +399,7 @@ def segment_save(
     if not len(filters):
         raise InputError(f"segment {name!r} would keep everything; give at least one filter option")
     with open_workspace(workspace, write=True) as ws:
+        check_filters(filters, ws.events)
         ws.save_segment(name, filters)
         n = filters.apply(ws.events).case_id.nunique().execute()
     out.print(f"saved segment {name!r}: {n:,} cases", highlight=False)

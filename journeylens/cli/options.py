@@ -63,10 +63,11 @@ def _filter_parameters() -> list[inspect.Parameter]:
 
 
 def _build_filters(ws: Any, values: dict[str, Any]):
-    from journeylens.mining.filters import all_of, parse_filter_options
+    from journeylens.mining.filters import all_of, check_filters, parse_filter_options
 
     segments = values.pop("segment", None) or []
     parsed = parse_filter_options(**values)
+    check_filters(parsed, ws.events)  # a misspelt value says so instead of keeping nothing
     saved = [ws.segment(name) for name in segments]
     return all_of(*saved, *parsed) if saved else parsed
 

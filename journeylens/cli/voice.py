@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
+from journeylens.cli.tables import label, new_table, print_table
 from journeylens.errors import InputError
 
 app = typer.Typer()
@@ -46,10 +46,10 @@ def _cell(value: Any) -> str:
 
 
 def _table(frame: pd.DataFrame, title: str) -> None:
-    t = Table(*map(str, frame.columns), title=title)
+    t = new_table(*(label(str(c)) for c in frame.columns), title=title)
     for row in frame.itertuples(index=False):
         t.add_row(*(_cell(v) for v in row))
-    out.print(t)
+    print_table(t)
 
 
 def _scale(text: str | None) -> tuple[float, float] | None:

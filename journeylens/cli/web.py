@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from journeylens.cli import common
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, err, out, print_json, progress
+from journeylens.cli.tables import new_table, print_table
 from journeylens.errors import InputError
 
 app = typer.Typer()
@@ -177,12 +178,19 @@ def users_add(
     from journeylens.workspace import Workspace
 
     Workspace.open(workspace).close()  # a clear error when DIR is no workspace
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     if role not in ("viewer", "analyst", "admin"):
         raise InputError(f"--role must be viewer, analyst or admin, got {role!r}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not common.stdin_is_terminal():
+        # No terminal to ask on (a script, a pipe, CI): a prompt would read the wrong input.
+        raise InputError(
+            "users add asks for the password on a terminal, and there is none; give it on "
+            f"standard input with --password-stdin, e.g. "
+            f"printf '%s\\n' \"$PASSWORD\" | journeylens users add {name} --password-stdin"
+        )
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     user = Users(workspace).add(name, password, role=role)  # type: ignore[arg-type]
     err.print(f"user {user.name} ({user.role}) saved in {workspace / 'users.yaml'}",
               highlight=False)  # fmt: skip
@@ -197,10 +205,10 @@ def users_list(workspace: WorkspaceOpt = Path("."), json_: JsonOpt = False) -> N
     if json_:
         print_json([u.to_dict() for u in users])
         return
-    table = Table("name", "role")
+    table = new_table("name", "role")
     for u in users:
         table.add_row(u.name, u.role)
-    out.print(table)
+    print_table(table)
 
 
 @users_app.command("remove")

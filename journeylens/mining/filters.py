@@ -63,6 +63,7 @@ __all__ = [
     "TimeFrame",
     "Variant",
     "all_of",
+    "check_filters",
     "filter_from_dict",
     "parse_duration",
     "parse_filter_options",
@@ -723,3 +724,81 @@ def parse_filter_options(
     if exclude_case_id:
         out.append(CaseIds(_listed(exclude_case_id), keep=False))
     return all_of(*out, *events_level)
+
+
+# ---------------------------------------------------------------------- checking values
+#: At most this many distinct values of a column are compared with a value that matched none.
+_CANDIDATES = 50_000
+
+
+def _unknown_value(level: str, column: str, value: Any, events: ir.Table) -> InputError:
+    """The error for a value no row has, naming the closest values of ``column`` (difflib)."""
+    import difflib
+
+    values = events.select(v=events[column].cast("string")).distinct().limit(_CANDIDATES)
+    present = sorted(str(v) for v in values.to_pyarrow()["v"].to_pylist() if v is not None)
+    n = f"{len(present):,}+" if len(present) >= _CANDIDATES else f"{len(present):,}"
+    close = difflib.get_close_matches(str(value), present, n=3, cutoff=0.5)
+    if close:
+        hint = f"closest values: {', '.join(close)} ({column} has {n} values)"
+    elif len(present) <= 12:
+        hint = f"{column} has {n} values: {', '.join(present)}"
+    else:
+        hint = f"none of the {n} values of {column} is close"
+    return InputError(f"no {level} has {column} = {value!r}; {hint}")
+
+
+def _check_column(events: ir.Table, column: str, what: str) -> None:
+    if column in events.columns:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(column, list(events.columns), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
+    raise InputError(
+        f"{what}: there is no column {column!r}; {hint}"
+        f"columns: {', '.join(c for c in events.columns if not c.startswith('_'))}"
+    )
+
+
+def _check_values(events: ir.Table, column: str, values: Sequence[Any], level: str) -> None:
+    for value in values:
+        if value is None:
+            continue
+        pred = _matches(events[column], [value], column)
+        if not events.filter(pred).limit(1).count().execute():
+            raise _unknown_value(level, column, value, events)
+
+
+def check_filters(filters: Filter, events: ir.Table) -> None:
+    """Raise :class:`InputError` when a filter names a column or a value the data lacks.
+
+    A filter on a misspelt value (``journey=new_conection``) keeps nothing (or, with
+    ``keep=False``, everything) without a word; this check says so before the filter runs,
+    naming the closest values.  Columns and values are looked up in ``events`` as given
+    (before any filter); case ids and time windows are not checked.
+
+    Examples
+    --------
+    >>> import ibis, pyarrow as pa
+    >>> ev = ibis.memtable(pa.table({"case_id": ["c1"], "activity": ["Open"],
+    ...                              "journey": ["new_connection"]}))
+    >>> check_filters(CaseAttribute("journey", "new_conection"), ev)
+    Traceback (most recent call last):
+    ...
+    journeylens.errors.InputError: no case has journey = 'new_conection'; closest values: new_connection (journey has 1 values)
+    """
+    items = list(filters) if isinstance(filters, Filters) else [filters]
+    for f in items:
+        if isinstance(f, Filters):
+            check_filters(f, events)
+        elif isinstance(f, CaseAttribute | EventAttribute):
+            level = "case" if isinstance(f, CaseAttribute) else "event"
+            _check_column(events, f.column, f"--{level}-attr {f.column}")
+            _check_values(events, f.column, f.values, level)
+        elif isinstance(f, Endpoints):
+            _check_values(events, ACTIVITY, [*f.start, *f.end], "event")
+        elif isinstance(f, Follows):
+            _check_values(events, ACTIVITY, [f.a, f.b], "event")
+        elif isinstance(f, Variant):
+            _check_values(events, ACTIVITY, sorted({a for s in f.sequences for a in s}), "event")

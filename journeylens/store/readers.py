@@ -25,7 +25,16 @@ import pyarrow as pa
 
 from journeylens.errors import InputError
 
-__all__ = ["Format", "Staged", "detect_format", "file_digest", "release", "stage"]
+__all__ = [
+    "Format",
+    "Staged",
+    "database_url",
+    "detect_format",
+    "file_digest",
+    "release",
+    "source_digest",
+    "stage",
+]
 
 Format = Literal["csv", "parquet", "xes", "excel", "database"]
 
@@ -89,6 +98,75 @@ def detect_format(path: str) -> Format:
         ".parquet, .xes, .xes.gz, .xlsx or a database URL such as duckdb:///file.db; "
         "pass --format csv|parquet|xes|excel"
     )
+
+
+#: URL schemes whose "database" is a local file, named as SQLAlchemy does.
+_FILE_SCHEMES = ("duckdb", "sqlite")
+
+
+def _database_file(url: str) -> tuple[str, Path] | None:
+    """The scheme and the (absolute) file of a ``duckdb:`` or ``sqlite:`` URL, else None.
+
+    As in SQLAlchemy, three slashes name a path relative to the current folder
+    (``duckdb:///crm.db``), four an absolute one (``duckdb:////data/crm.db``).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in _FILE_SCHEMES:
+        return None
+    if not rest.startswith("/") or rest in ("/", "/:memory:"):
+        raise InputError(
+            f"{url}: expected {scheme}:///FILE (a path relative to the current folder) or "
+            f"{scheme}:////PATH (an absolute path), e.g. {scheme}:///crm.db"
+        )
+    return scheme.lower(), Path(rest[1:]).expanduser().absolute()
+
+
+def database_url(url: str) -> str:
+    """One spelling per database: a file URL with its absolute path (four slashes).
+
+    Raises :class:`InputError` when a ``duckdb:``/``sqlite:`` URL names no existing file:
+    reading a database must never create one.
+
+    Examples
+    --------
+    >>> database_url("postgresql://host/crm")
+    'postgresql://host/crm'
+    >>> database_url("duckdb:///no/such.db")
+    Traceback (most recent call last):
+    ...
+    journeylens.errors.InputError: duckdb:///no/such.db: no database file ...
+    """
+    local = _database_file(url)
+    if local is None:
+        return url
+    scheme, path = local
+    if not path.is_file():
+        raise InputError(
+            f"{url}: no database file {path}; three slashes ({scheme}:///crm.db) name a file "
+            f"relative to the current folder ({Path.cwd()}), four ({scheme}:////data/crm.db) "
+            "an absolute path"
+        )
+    return f"{scheme}:///{path}"
+
+
+def source_digest(
+    path: str, fmt: Format, *, table: str | None = None, query: str | None = None
+) -> str | None:
+    """The identity of an import: the SHA-256 of a file, or of a database file and the table
+    or query read from it (None for a server database, whose content cannot be hashed).
+
+    Re-importing a source with the same digest adds nothing, whatever the spelling of its path.
+    """
+    if fmt != "database":
+        if not Path(path).is_file():
+            raise InputError(f"{path}: no such file")
+        return file_digest(path)
+    local = _database_file(path)
+    if local is None:
+        return None
+    h = hashlib.sha256(file_digest(local[1]).encode())
+    h.update((f"\0table:{table}" if table is not None else f"\0query:{query}").encode())
+    return h.hexdigest()
 
 
 def file_digest(path: str | Path) -> str:
@@ -416,8 +494,16 @@ def _stage_database(
         raise InputError(
             f"{url}: a database source needs exactly one of --table NAME or --query SQL"
         )
+    local = _database_file(url)
+    if local is not None:
+        url = database_url(url)  # fails, creating nothing, when the file does not exist
     try:
-        backend = ibis.connect(url)
+        if local is None:
+            backend = ibis.connect(url)
+        elif local[0] == "duckdb":
+            backend = ibis.duckdb.connect(str(local[1]), read_only=True)
+        else:
+            backend = ibis.sqlite.connect(str(local[1]))
         expr = backend.table(table) if table else backend.sql(query)
         arrow = expr.to_pyarrow()
     except Exception as e:

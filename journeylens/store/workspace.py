@@ -262,11 +262,10 @@ class WorkspaceStore:
         say = progress or (lambda _m: None)
         spath = str(path)
         fmt = format or readers.detect_format(spath)
-        digest = None
-        if fmt != "database":
-            if not Path(spath).is_file():
-                raise InputError(f"{spath}: no such file")
-            digest = readers.file_digest(spath)
+        if fmt == "database":
+            spath = readers.database_url(spath)  # one spelling per database file
+        digest = readers.source_digest(spath, fmt, table=table, query=query)
+        if digest is not None:
             for src in self.config.get("sources", []):
                 if src.get("sha256") == digest and src.get("kind", "events") == "events":
                     return ingest.ImportReport(
@@ -286,7 +285,7 @@ class WorkspaceStore:
         con = self.con
         # An import into a workspace file runs under a memory cap (see ingest.memory_cap), and
         # again without it in the rare case DuckDB cannot work within the cap.
-        size = Path(spath).stat().st_size if digest and self._memory_cap else None
+        size = Path(spath).stat().st_size if fmt != "database" and self._memory_cap else None
         for cap in (size, None) if size else (None,):
             try:
                 with (

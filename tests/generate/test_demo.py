@@ -29,9 +29,10 @@ def test_demo_builds_a_workspace_with_every_generated_event(tmp_path):
         journeys = set(ws.cases.journey.to_pyarrow().to_pylist())
     assert journeys == {"new_connection", "home_move", "repair"}
     assert (target / "data" / "surveys.csv").is_file()
-    # Rebuilding replaces the demo workspace and gives the same world (seeded).
+    # Rebuilding replaces the demo workspace and gives the same world (seeded); without a
+    # terminal to confirm on, replacing needs --force.
     again = runner.invoke(
-        app, ["demo", "-w", str(target), "--scale", "600", "--no-serve", "--no-warm"]
+        app, ["demo", "-w", str(target), "--scale", "600", "--no-serve", "--no-warm", "--force"]
     )
     assert again.exit_code == 0
     with Workspace.open(target) as ws:

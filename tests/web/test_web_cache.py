@@ -308,5 +308,7 @@ def test_demo_fills_the_cache_before_serving_unless_told_not_to(tmp_path, monkey
     r = runner.invoke(cli, ["demo", "-w", str(target), "--scale", "150", "--no-serve"])
     assert r.exit_code == 0, r.output
     assert calls == [target] and "web pages precomputed (40 results) in 12 s" in r.stdout
-    r = runner.invoke(cli, ["demo", "-w", str(target), "--scale", "150", "--no-serve", "--no-warm"])
+    r = runner.invoke(
+        cli, ["demo", "-w", str(target), "--scale", "150", "--no-serve", "--no-warm", "--force"]
+    )
     assert r.exit_code == 0 and calls == [target] and "precomputed" not in r.stdout
