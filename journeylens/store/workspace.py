@@ -22,7 +22,7 @@ import pyarrow as pa
 import yaml
 
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
-from journeylens.store import derived, ingest, readers
+from journeylens.store import derived, importer, ingest, readers
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "WorkspaceStore", "configure"]
 
@@ -260,18 +260,14 @@ class WorkspaceStore:
         """
         self._require_writable()
         say = progress or (lambda _m: None)
-        spath = str(path)
-        fmt = format or readers.detect_format(spath)
-        if fmt == "database":
-            spath = readers.database_url(spath)  # one spelling per database file
-        digest = readers.source_digest(spath, fmt, table=table, query=query)
-        if digest is not None:
-            for src in self.config.get("sources", []):
-                if src.get("sha256") == digest and src.get("kind", "events") == "events":
-                    return ingest.ImportReport(
-                        source=spath, format=fmt, source_id=src["id"], already_imported=True
-                    )
-        source_id = 1 + max((s["id"] for s in self.config.get("sources", [])), default=0)
+        source = importer.resolve(
+            self.config, path, format=format, kind="events", table=table, query=query
+        )
+        spath, fmt, source_id = source.path, source.format, source.id
+        if source.imported_as is not None:
+            return ingest.ImportReport(
+                source=spath, format=fmt, source_id=source.imported_as, already_imported=True
+            )
         mapping = {
             "case_id": case_id,
             "activity": activity,
@@ -330,27 +326,21 @@ class WorkspaceStore:
                     case_attrs, report.out_of_order_cases, report.duplicate_events = (
                         derived.rebuild(con, source_id=source_id)
                     )
-                    entry: dict[str, Any] = {
-                        "id": source_id,
-                        "path": str(Path(spath).resolve()) if fmt != "database" else spath,
-                        "format": fmt,
-                        "imported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                        "mapping": report.mapping,
-                        "options": {k: v for k, v in report.options.items() if v is not None},
-                        "rows": {
+                    importer.record(
+                        config,
+                        source,
+                        kind="events",
+                        mapping=report.mapping,
+                        options={k: v for k, v in report.options.items() if v is not None},
+                        rows={
                             "read": report.rows_read,
                             "loaded": report.loaded,
                             "rejected": report.rejected,
                             "merged": report.merged,
                         },
-                    }
-                    if digest:
-                        entry["sha256"] = digest
-                    if table:
-                        entry["table"] = table
-                    if query:
-                        entry["query"] = query
-                    config["sources"] = [*config.get("sources", []), entry]
+                        table=table,
+                        query=query,
+                    )
                     config["case_attributes"] = case_attrs
             except duckdb.OutOfMemoryException:
                 if cap is None:

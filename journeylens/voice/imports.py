@@ -8,7 +8,6 @@ reason, column, value and the raw row — all in one transaction, the YAML swapp
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from journeylens.errors import InputError, option_for
-from journeylens.store import ingest, readers
+from journeylens.store import importer, ingest, readers
 from journeylens.store.ingest import _lit, _q, _text
 from journeylens.store.readers import STAGING
 
@@ -226,19 +225,12 @@ def import_source(
     """Import responses or outcomes atomically (see :func:`import_responses`)."""
     ws._require_writable()
     _check_options(kind, metric, scale)
-    spath = str(path)
-    fmt = format or readers.detect_format(spath)
-    digest = None
-    if fmt != "database":
-        if not Path(spath).is_file():
-            raise InputError(f"{spath}: no such file")
-        digest = readers.file_digest(spath)
-        for src in ws.config.get("sources", []):
-            if src.get("sha256") == digest and src.get("kind") == kind:
-                return VoiceImportReport(
-                    source=spath, kind=kind, source_id=src["id"], already_imported=True
-                )
-    source_id = 1 + max((s["id"] for s in ws.config.get("sources", [])), default=0)
+    source = importer.resolve(ws.config, path, format=format, kind=kind, table=table, query=query)
+    spath, fmt, source_id = source.path, source.format, source.id
+    if source.imported_as is not None:
+        return VoiceImportReport(
+            source=spath, kind=kind, source_id=source.imported_as, already_imported=True
+        )
     con = ws.con
     with ws._transaction() as config:
         con.execute(RESPONSES_DDL if kind == "responses" else OUTCOMES_DDL)
@@ -284,31 +276,24 @@ def import_source(
         report.loaded = report.rows_read - report.rejected
         ingest.cleanup(con)
         readers.release(con)
-        entry: dict[str, Any] = {
-            "id": source_id,
-            "kind": kind,
-            "path": str(Path(spath).resolve()) if fmt != "database" else spath,
-            "format": fmt,
-            "imported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "mapping": found,
-            "rows": {
-                "read": report.rows_read,
-                "loaded": report.loaded,
-                "rejected": report.rejected,
-            },
-        }
-        if kind == "responses":
-            entry["surveys"] = {
+        surveys = (
+            {
                 k: {"metric": v["metric"], "scale": list(v["scale"])}
                 for k, v in report.surveys.items()
             }
-        if digest:
-            entry["sha256"] = digest
-        if table:
-            entry["table"] = table
-        if query:
-            entry["query"] = query
-        config["sources"] = [*config.get("sources", []), entry]
+            if kind == "responses"
+            else None
+        )
+        importer.record(
+            config,
+            source,
+            kind=kind,
+            mapping=found,
+            rows={"read": report.rows_read, "loaded": report.loaded, "rejected": report.rejected},
+            table=table,
+            query=query,
+            **({"surveys": surveys} if surveys is not None else {}),
+        )
     return report
 
 
