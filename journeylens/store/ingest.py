@@ -142,13 +142,14 @@ def detect_timestamp_formats(
     Returns the formats (``ISO 8601`` first when it applies) and warnings.  Several formats are
     kept when a file mixes them; day-first and month-first are never mixed in one column.
     """
-    # Test formats on up to 40 values of each distinct shape (digits folded to 9): a few
-    # shapes cover a whole column, and failing parses are what make this step slow.
+    # Test formats on up to 40 values of each distinct shape (digits folded to 9), spread over
+    # the values (by hash, not the alphabetically first, which all begin 01/0...): a few shapes
+    # cover a whole column, and failing parses are what make this step slow.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _jl_ts_sample AS
         SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
             SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
-                                         ORDER BY v) AS k
+                                         ORDER BY hash(v), v) AS k
             FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM (
                     (SELECT {_q(column)} FROM {STAGING} LIMIT 2000)
                     UNION ALL
@@ -174,6 +175,8 @@ def detect_timestamp_formats(
     day = set().union(*(parsed[f] for f in _DAYFIRST))
     month = set().union(*(parsed[f] for f in _MONTHFIRST))
     if dayfirst is None and (day or month):
+        dayfirst = _day_or_month_first(con, column)
+    if dayfirst is None and (day or month):
         if len(day - month) > len(month - day):
             dayfirst = True
         elif len(month - day) > len(day - month):
@@ -198,6 +201,33 @@ def detect_timestamp_formats(
         chosen.append(best)
         remaining -= gain
     return chosen or [ISO], warnings
+
+
+#: The first two numbers of a date written d/m/y or m/d/y (any of / - . between them).
+_DM_RE = r"^ *([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}([^0-9]|$)"
+
+
+def _day_or_month_first(con: duckdb.DuckDBPyConnection, column: str) -> bool | None:
+    """Day-first (True) or month-first (False), decided from every value of the column.
+
+    A sample cannot decide it: one value with a first number above 12 anywhere in the file
+    makes it day-first.  None when the whole column cannot tell (every number <= 12: the
+    caller warns which way it reads them) or contradicts itself (both above 12 somewhere: the
+    values that do not parse become rejects).
+    """
+    first, second = con.execute(
+        f"""SELECT max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 1) AS INTEGER)),
+                   max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 2) AS INTEGER))
+            FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM {STAGING}
+                  WHERE {_q(column)} IS NOT NULL)"""
+    ).fetchone()
+    if first is None or second is None:
+        return None
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
 
 
 #: A UTC offset (Z, ±HH, ±HHMM, ±HH:MM) at the end of a value.  A bare date also matches (it

@@ -1,0 +1,81 @@
+"""Day-first or month-first is decided from the whole column, never from the first values."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import datetime, timedelta
+
+import pytest
+
+from journeylens.store.eventlog import read_events
+
+
+def _log(path, stamps: list[datetime], fmt: str) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "activity", "timestamp"])
+        for i, t in enumerate(stamps):
+            w.writerow([f"c{i // 3}", f"step {i % 3}", t.strftime(fmt)])
+
+
+def _year(seed: int, n: int = 300) -> list[datetime]:
+    rnd = random.Random(seed)
+    return [
+        datetime(2024, 1, 1) + timedelta(minutes=rnd.randrange(0, 365 * 24 * 60)) for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    "fmt", ["%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y", "%m/%d/%Y %H:%M", "%m-%d-%Y"]
+)
+def test_a_year_of_dates_loads_every_row_with_its_true_value(tmp_path, fmt):
+    stamps = _year(seed=len(fmt))
+    if "%H" not in fmt:
+        stamps = [datetime(t.year, t.month, t.day) for t in stamps]
+    _log(tmp_path / "log.csv", stamps, fmt)
+    log = read_events(tmp_path / "log.csv")
+    assert (log.report.loaded, log.report.rejected) == (300, 0)
+    assert sorted(log.table.timestamp.execute().tolist()) == sorted(stamps)
+    assert not any("ambiguous" in w for w in log.report.warnings)
+
+
+def test_one_late_day_far_down_the_file_decides_day_first(tmp_path):
+    # Every value but the last has day <= 12: the alphabetically first values of a sample
+    # cannot see the one that decides.
+    stamps = [datetime(2024, m, d, 9) for m in range(1, 13) for d in range(1, 13)]
+    stamps += [datetime(2024, 3, 25, 9)]
+    _log(tmp_path / "log.csv", stamps, "%d/%m/%Y %H:%M")
+    log = read_events(tmp_path / "log.csv")
+    assert log.report.rejected == 0
+    assert sorted(log.table.timestamp.execute().tolist()) == sorted(stamps)
+
+
+def test_a_column_that_cannot_tell_loads_month_first_and_says_so(tmp_path):
+    stamps = [datetime(2024, m, d, 9) for m in range(1, 13) for d in range(1, 13)]
+    _log(tmp_path / "log.csv", stamps, "%m/%d/%Y %H:%M")
+    log = read_events(tmp_path / "log.csv")
+    assert log.report.rejected == 0
+    assert sorted(log.table.timestamp.execute().tolist()) == sorted(stamps)
+    (warning,) = [w for w in log.report.warnings if "ambiguous" in w]
+    assert "month-first" in warning and "--dayfirst" in warning
+    # ... and the user's word reads them the other way.
+    swapped = read_events(tmp_path / "log.csv", dayfirst=True)
+    assert sorted(swapped.table.timestamp.execute().tolist()) == sorted(
+        datetime(t.year, t.day, t.month, t.hour) for t in stamps
+    )
+
+
+def test_survey_dates_are_decided_from_the_whole_column_too(tmp_path, make_workspace):
+    dates = [datetime(2024, 1, 1) + timedelta(days=i) for i in range(200)]
+    with open(tmp_path / "csat.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_id", "score", "response_date"])
+        for i, d in enumerate(dates):
+            w.writerow([f"cust{i}", 1 + i % 5, d.strftime("%d/%m/%Y")])
+    ws = make_workspace()
+    report = ws.import_responses(tmp_path / "csat.csv", metric="csat", scale=(1, 5))
+    assert (report.loaded, report.rejected) == (200, 0)
+    got = ws.con.execute("SELECT responded_at FROM responses ORDER BY customer_id").fetchall()
+    want = sorted((f"cust{i}", d) for i, d in enumerate(dates))
+    assert [g[0] for g in got] == [d for _, d in want]
