@@ -21,6 +21,7 @@ test: $(BIN)/journeylens
 	$(BIN)/ruff check journeylens tests bench
 	$(BIN)/ruff format --check journeylens tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/journeylens

@@ -38,7 +38,7 @@ tables hold them as ``VARCHAR`` whatever the storage type.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import ibis.expr.operations as ops
@@ -46,6 +46,9 @@ import ibis.expr.types as ir
 
 from journeylens import schema
 from journeylens.store.rows import first_row
+
+if TYPE_CHECKING:
+    from ibis.backends.duckdb import Backend as DuckDBBackend
 
 __all__ = ["DERIVED_VERSION", "derived_source", "has_table", "rebuild"]
 
@@ -271,7 +274,7 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     )
 
 
-def derived_source(events: Any) -> Any | None:
+def derived_source(events: object) -> DuckDBBackend | None:
     """The DuckDB connection whose derived tables describe ``events``, or ``None``.
 
     Only the workspace's own, unfiltered ``events`` table qualifies (what ``ws.events`` and

@@ -509,7 +509,7 @@ class WorkspaceStore:
         return out
 
 
-def _wider_type(con: Any, have: str, incoming: str) -> str:
+def _wider_type(con: duckdb.DuckDBPyConnection, have: str, incoming: str) -> str:
     """A column type holding both a stored and an incoming column's values.
 
     Two ENUMs become the ENUM of all their values while that stays small; any other
