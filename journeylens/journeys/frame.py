@@ -647,7 +647,9 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
         col = "promise_s" if key == "promise" else f"{key.removeprefix('measure_')}_s"
         df[col] = span
         if key == "promise":
-            within = d.promise.within_s  # type: ignore[union-attr]
+            # A promise's `within` is required (the definition checks it when it is read).
+            assert d.promise is not None and d.promise.within_s is not None
+            within = d.promise.within_s
             met = pd.Series(pd.NA, index=df.index, dtype="boolean")
             has_from = df["_promise_from"].notna()
             met[has_from & span.notna()] = span[has_from & span.notna()] <= within
