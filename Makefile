@@ -38,6 +38,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check journeylens tests bench
 	$(BIN)/ruff format --check journeylens tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from journeylens.errors import InputError
 from journeylens.journeys import precompute
 from journeylens.journeys import store as journey_store
 from journeylens.journeys.definition import JourneyDefinition
 from journeylens.journeys.journey import Journey, workspace_journey
-from journeylens.mining.filters import Filters, filter_from_dict
-from journeylens.store.ingest import ImportReport
+from journeylens.mining.filters import Filter, Filters, all_of, filter_from_dict
+from journeylens.store import readers
 from journeylens.store.workspace import CONFIG_NAME, DB_NAME, WorkspaceStore, configure
-from journeylens.voice.imports import import_outcomes, import_responses
+from journeylens.voice.imports import Metric, VoiceImportReport, import_outcomes, import_responses
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "Workspace", "configure"]
 
@@ -53,26 +52,103 @@ class Workspace(WorkspaceStore):
         self._store_journeys(progress=progress, stacklevel=4)
 
     # -- voice of the customer -------------------------------------------------------------
-    def import_responses(self, path: str | os.PathLike[str], **options: Any) -> ImportReport:
+    def import_responses(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        score: str | None = None,
+        survey: str | None = None,
+        customer_id: str | None = None,
+        case_id: str | None = None,
+        responded_at: str | None = None,
+        comment: str | None = None,
+        response_id: str | None = None,
+        metric: Metric | Mapping[str, Metric] | None = None,
+        scale: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,
+        survey_name: str | None = None,
+        dayfirst: bool | None = None,
+        format: readers.Format | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        table: str | None = None,
+        query: str | None = None,
+    ) -> VoiceImportReport:
         """Import survey responses (see :func:`journeylens.voice.import_responses`)."""
-        return import_responses(self, path, **options)
+        return import_responses(
+            self,
+            path,
+            score=score,
+            survey=survey,
+            customer_id=customer_id,
+            case_id=case_id,
+            responded_at=responded_at,
+            comment=comment,
+            response_id=response_id,
+            metric=metric,
+            scale=scale,
+            survey_name=survey_name,
+            dayfirst=dayfirst,
+            format=format,
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=sheet,
+            table=table,
+            query=query,
+        )
 
-    def import_outcomes(self, path: str | os.PathLike[str], **options: Any) -> ImportReport:
+    def import_outcomes(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        outcome: str | None = None,
+        date: str | None = None,
+        customer_id: str | None = None,
+        case_id: str | None = None,
+        outcome_name: str | None = None,
+        dayfirst: bool | None = None,
+        format: readers.Format | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        table: str | None = None,
+        query: str | None = None,
+    ) -> VoiceImportReport:
         """Import outcomes such as churn (see :func:`journeylens.voice.import_outcomes`)."""
-        return import_outcomes(self, path, **options)
+        return import_outcomes(
+            self,
+            path,
+            outcome=outcome,
+            date=date,
+            customer_id=customer_id,
+            case_id=case_id,
+            outcome_name=outcome_name,
+            dayfirst=dayfirst,
+            format=format,
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=sheet,
+            table=table,
+            query=query,
+        )
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str) -> Filters:
-        """The saved segment ``name`` as a :class:`journeylens.Filters`."""
+        """The saved segment ``name`` as a :class:`journeylens.Filters`.
+
+        A segment written in ``journeylens.yaml`` as one filter mapping (rather than a list)
+        comes back as a :class:`~journeylens.Filters` of that one filter too.
+        """
         segments = self.config.get("segments") or {}
         if name not in segments:
             raise InputError(
                 f"no segment named {name!r} in {self.path / CONFIG_NAME}; "
                 f"saved segments: {sorted(segments) or 'none'}"
             )
-        return filter_from_dict(segments[name])
+        found = filter_from_dict(segments[name])
+        return found if isinstance(found, Filters) else all_of(found)
 
-    def save_segment(self, name: str, filters: Any) -> None:
+    def save_segment(self, name: str, filters: Filter) -> None:
         """Save filters as a named segment in ``journeylens.yaml`` (replacing one of that name)."""
         self._require_writable()
         if not name or not name.strip():

@@ -59,6 +59,7 @@ class Bottlenecks:
         from journeylens.mining.processmap import humanize_seconds as h
 
         lines = [f"Bottlenecks ({len(self.table)} waits; {h(self.total_wait_s)} waiting in all)"]
+        r: Any  # a row of itertuples(): pandas-stubs cannot know its fields
         for r in self.table.head(5).itertuples():
             lines.append(
                 f"  {r._1} → {r.to}: {r.share_of_wait:.0%} of waiting, median "

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -16,6 +16,9 @@ from journeylens.errors import InputError
 from journeylens.explain.causes import Causes, find_causes
 from journeylens.mining.cases import _BASE, _ranked, _require, case_table
 from journeylens.schema import ACTIVITY, CANONICAL, CASE, CHANNEL
+
+if TYPE_CHECKING:
+    from journeylens.mining.filters import Filter
 
 
 def _events_of(source: Any) -> tuple[ir.Table, ir.Table | None]:
@@ -28,7 +31,7 @@ def _events_of(source: Any) -> tuple[ir.Table, ir.Table | None]:
 def case_units(
     source: Any,
     *,
-    filters: Any = None,
+    filters: Filter | None = None,
     event_attributes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The case table with case attributes and event attributes aggregated per case.
@@ -99,7 +102,7 @@ def _matching(events: ir.Table, pattern: str) -> ir.BooleanValue:
 
 
 def case_target(
-    source: Any, units: pd.DataFrame, spec: str, *, filters: Any = None
+    source: Any, units: pd.DataFrame, spec: str, *, filters: Filter | None = None
 ) -> tuple[pd.Series, str]:
     """A target for :func:`find_causes` on the cases of ``units``, from a short text.
 
@@ -151,7 +154,7 @@ def case_causes(
     source: Any,
     target: str = "slow",
     *,
-    filters: Any = None,
+    filters: Filter | None = None,
     adjust_for: Sequence[str] = (),
     attributes: Sequence[str] | None = None,
     min_support: int = 30,

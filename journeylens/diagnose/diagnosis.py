@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,9 @@ from journeylens.errors import InputError, JourneylensError
 from journeylens.explain.causes import Causes, find_causes
 from journeylens.journeys.frame import INSTANCE_KEYS, INSTANCE_MEASURES
 from journeylens.mining.processmap import humanize_seconds as _h
+
+if TYPE_CHECKING:
+    from journeylens.mining.filters import Filter
 
 __all__ = [
     "Bottlenecks",
@@ -144,6 +147,7 @@ def automation_candidates(
     if rework is None:
         rework = rework_loops(events, contacts=contacts)
     in_loop: dict[str, str] = {}
+    r: Any  # a row of itertuples(): pandas-stubs cannot know its fields
     for r in rework.itertuples():
         for a in r.inside:
             in_loop.setdefault(a, r.loop)
@@ -233,6 +237,7 @@ def opportunities(
     out: list[dict[str, Any]] = []
     durations = durations or {}
     if waste is not None:
+        r: Any  # a row of itertuples(): pandas-stubs cannot know its fields
         for r in waste.rework.itertuples():
             if r.cases < 10:
                 continue
@@ -370,14 +375,18 @@ def opportunities(
         # Better = higher satisfaction, lower churn.
         sign = 1.0 if key == "effect_satisfaction" else -1.0
         moved = [o for o in out if o[key] is not None and sign * o[key] > 0]
-        moved.sort(key=lambda o, k=key, s=sign: (-s * o[k], o["rank"]))
+
+        def order(o: dict[str, Any], k: str = key, s: float = sign) -> tuple[float, int]:
+            return (-s * o[k], o["rank"])
+
+        moved.sort(key=order)
         for i, o in enumerate(moved, 1):
             o[rank] = i
     return [jsonable(o) for o in out]
 
 
 #: Which journey feature an opportunity changes, and how, for the driver model's what-if.
-_LEVERS: dict[str, tuple[str, dict[str, float]]] = {
+_LEVERS: dict[str, tuple[str, dict[str, Any]]] = {
     "rework": ("rework", {"rate_factor": 0.5}),
     "promise": ("rework", {"rate_factor": 0.0}),
     "repeated_request": ("n_contacts", {"scale": 0.5}),
@@ -388,7 +397,7 @@ def _voice_effects_of(out: list[dict[str, Any]], voice: Any) -> None:
     """Add satisfaction and churn effects; add opportunities for strong duration drivers."""
     from journeylens.diagnose.voice_effects import effects
 
-    cache: dict[tuple[str, str], dict[str, Any]] = {}
+    cache: dict[tuple[str, str, str], dict[str, Any]] = {}
     for o in out:
         lever = _LEVERS.get(o["kind"])
         if lever is None:
@@ -403,6 +412,7 @@ def _voice_effects_of(out: list[dict[str, Any]], voice: Any) -> None:
         o["what_if"] = [w["sentence"] for w in e["what_if"]]
     covered = {f for f, _ in _LEVERS.values()}
     for (journey, target), d in voice.drivers.items():
+        r: Any  # a row of itertuples(): pandas-stubs cannot know its fields
         for r in d.table.head(3).itertuples():
             feature = r.feature
             low, high = r.effect_low, r.effect_high
@@ -514,7 +524,7 @@ def _default_causes(source, events, filters) -> list[Causes]:
 def diagnose(
     source,
     *,
-    filters: Any = None,
+    filters: Filter | None = None,
     contacts: Sequence[str] | None = None,
     causes: Sequence[str] | None = None,
     adjust_for: Sequence[str] = (),
@@ -594,7 +604,7 @@ def diagnose(
     )
 
 
-def _journey_instances(ws, filters: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+def _journey_instances(ws, filters: Filter | None) -> Iterator[tuple[str, pd.DataFrame]]:
     """Each journey's instances under the filters; journeys whose definition no longer fits
     the data (a journeylens error, e.g. a column gone after a re-import) are skipped."""
     names = getattr(ws, "journey_names", None)
@@ -605,7 +615,7 @@ def _journey_instances(ws, filters: Any) -> Iterator[tuple[str, pd.DataFrame]]:
             continue
 
 
-def journey_causes(ws, *, filters: Any = None, min_support: int = 30) -> list[Causes]:
+def journey_causes(ws, *, filters: Filter | None = None, min_support: int = 30) -> list[Causes]:
     """Root causes of broken promises and of rework, per journey, over its instances.
 
     Attributes are the instance's case attributes and its start channel; the journey's
@@ -644,7 +654,7 @@ def _target_durations(found: Sequence[Causes]) -> dict[str, float]:
     return {c.target: 0.0 for c in found}
 
 
-def _promise_opportunities(ws, filters: Any = None) -> list[dict[str, Any]]:
+def _promise_opportunities(ws, filters: Filter | None = None) -> list[dict[str, Any]]:
     """Per journey with a promise: attainment now vs. without rework (the measurable target)."""
     out = []
     for name, inst in _journey_instances(ws, filters):

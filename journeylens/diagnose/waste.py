@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -32,6 +32,9 @@ from journeylens.diagnose.steps import (
 )
 from journeylens.mining.cases import _BASE, _require
 from journeylens.schema import ACTIVITY, CASE, TIMESTAMP
+
+if TYPE_CHECKING:
+    from journeylens.mining.filters import Filter
 
 APPROVALS: tuple[str, ...] = (
     "*check*",
@@ -149,7 +152,7 @@ def rework_loops(events, *, contacts: Sequence[str] | None = None, top: int = 10
     rows = []
     for key, g in lf.groupby("loop"):
         bodies = g["body"].value_counts()
-        inside = pd.Series([a for lst in g["inside"] for a in lst]).value_counts() / len(g)
+        shares = pd.Series([a for lst in g["inside"] for a in lst]).value_counts() / len(g)
         rows.append(
             {
                 "loop": key,
@@ -164,7 +167,7 @@ def rework_loops(events, *, contacts: Sequence[str] | None = None, top: int = 10
                 "bodies": [
                     {"body": b, "share": float(c / len(g))} for b, c in bodies.head(3).items()
                 ],
-                "inside": {a: float(s) for a, s in inside.head(5).items()},
+                "inside": {a: float(s) for a, s in shares.head(5).items()},
                 "contact_between": float(g["contact"].mean()),
             }
         )
@@ -309,7 +312,7 @@ def rubber_stamps(
     )
 
 
-def value_class_time(ws, *, filters: Any = None) -> pd.DataFrame | None:
+def value_class_time(ws, *, filters: Filter | None = None) -> pd.DataFrame | None:
     """Where each journey's time goes, by value class (needs journeys), else None.
 
     Uses the journey's decomposition of end-to-end time (:meth:`Journey.events`): processing
@@ -361,7 +364,7 @@ def waste(
     *,
     contacts: Sequence[str] | None = None,
     workspace: Any = None,
-    filters: Any = None,
+    filters: Filter | None = None,
 ) -> Waste:
     """Rework loops, repeated requests, rubber-stamp approvals, ping-pong and value classes.
 

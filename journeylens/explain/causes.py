@@ -48,9 +48,13 @@ _NOT_ATTRIBUTES = frozenset(
     {*CASE_COLUMNS, "case_ids", "instance_id", "customer_id"} - {"first_activity"}
 )
 _Z = 1.959963984540054  # two-sided 95%
+#: The attributes, the condition's text and the mask of the units meeting it.
+_Group = tuple[tuple[str, ...], str, np.ndarray]
 
 
-def wilson(successes: np.ndarray | int, n: np.ndarray | int, z: float = _Z):
+def wilson(
+    successes: np.ndarray | int, n: np.ndarray | int, z: float = _Z
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion (vectorised); returns ``(low, high)``.
 
     Examples
@@ -242,8 +246,8 @@ def _expected(units: pd.DataFrame, y: np.ndarray, adjust_for: Sequence[str]) -> 
         mu = np.full(len(y), float(np.nanmean(y)))
     else:
         keys = units[list(adjust_for)].astype("string").fillna("(none)")
-        mu = pd.Series(y, index=units.index).groupby([keys[c] for c in keys]).transform("mean")
-        mu = mu.to_numpy(dtype=float)
+        means = pd.Series(y, index=units.index).groupby([keys[c] for c in keys]).transform("mean")
+        mu = means.to_numpy(dtype=float)
     return mu
 
 
@@ -520,10 +524,10 @@ def find_causes(
     )
 
 
-def _groups(attrs: pd.DataFrame, *, min_support: int, pairs: bool, max_levels: int):
+def _groups(attrs: pd.DataFrame, *, min_support: int, pairs: bool, max_levels: int) -> list[_Group]:
     """(attributes, condition text, mask) of every value and value pair with enough support."""
     singles: dict[str, list[tuple[str, np.ndarray]]] = {}
-    out = []
+    out: list[_Group] = []
     for a in attrs.columns:
         col = attrs[a].fillna("(missing)")
         counts = col.value_counts()
@@ -548,7 +552,9 @@ def _groups(attrs: pd.DataFrame, *, min_support: int, pairs: bool, max_levels: i
     return out
 
 
-def _drop_redundant_pairs(kept, over: str):
+def _drop_redundant_pairs(
+    kept: list[tuple[dict[str, Any], np.ndarray]], over: str
+) -> list[tuple[dict[str, Any], np.ndarray]]:
     """Keep a pair only when it beats both its parts (otherwise it repeats a single finding)."""
     singles = {r["condition"]: r for r, _ in kept if len(r["attributes"]) == 1}
     out = []
@@ -564,7 +570,14 @@ def _drop_redundant_pairs(kept, over: str):
     return out
 
 
-def _boot_ratio(y, mu, mask, adjusted: bool, n_boot: int, rng) -> tuple[float, float]:
+def _boot_ratio(
+    y: np.ndarray,
+    mu: np.ndarray,
+    mask: np.ndarray,
+    adjusted: bool,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
     inside = np.flatnonzero(mask)
     outside = np.flatnonzero(~mask)
     if len(inside) < 2 or (not adjusted and len(outside) < 2):
@@ -590,7 +603,9 @@ def _fmt_measure(value: float, measure: str | None) -> str:
     return f"{value:.3g}"
 
 
-def _sentence(r: dict[str, Any], *, boolean: bool, unit: str, label: str, measure) -> str:
+def _sentence(
+    r: dict[str, Any], *, boolean: bool, unit: str, label: str, measure: str | None
+) -> str:
     cond = r["condition"]
     share = f"{r['coverage']:.0%} of all {label} {unit}s"
     if boolean:
@@ -608,7 +623,15 @@ def _sentence(r: dict[str, Any], *, boolean: bool, unit: str, label: str, measur
     )
 
 
-def _tree(attrs, y, mu, boolean, depth, min_support, seed) -> list[dict[str, Any]]:
+def _tree(
+    attrs: pd.DataFrame,
+    y: np.ndarray,
+    mu: np.ndarray,
+    boolean: bool,
+    depth: int,
+    min_support: int,
+    seed: int,
+) -> list[dict[str, Any]]:
     """Leaves of a shallow tree on one-hot attributes, as readable rules, worst first."""
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -636,7 +659,7 @@ def _tree(attrs, y, mu, boolean, depth, min_support, seed) -> list[dict[str, Any
     t = model.tree_
     leaves = model.apply(X)
     base = float(target.mean())
-    out = []
+    out: list[dict[str, Any]] = []
 
     def walk(node: int, conds: list[str]) -> None:
         if t.children_left[node] == -1:

@@ -28,9 +28,9 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,19 +39,24 @@ from scipy import stats as sps
 from journeylens.errors import InputError
 from journeylens.explain.split import _plain, candidate_features, feature_unit
 
+if TYPE_CHECKING:
+    import lightgbm as lgb
+
 __all__ = ["Drivers", "journey_features", "key_drivers", "relative_weights"]
 
 Method = Literal["relative_weights", "shap"]
 _Z = 1.959963984540054
 CORRELATED = 0.7
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def _single_threaded(fn):
+def _single_threaded(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Run with one BLAS thread: the matrices are small, and a threaded BLAS on a busy
     machine spends ~50x longer coordinating threads than computing (measured on 2 cores)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):
@@ -337,11 +342,13 @@ def _logit(X: np.ndarray, y: np.ndarray, ridge: float = 1e-6) -> tuple[np.ndarra
     return b, np.sqrt(np.clip(np.diag(np.linalg.pinv(H)), 0, None))
 
 
-def _shap_importance(X: pd.DataFrame, y: np.ndarray, binary: bool, seed: int, max_rows: int):
+def _shap_importance(
+    X: pd.DataFrame, y: np.ndarray, binary: bool, seed: int, max_rows: int
+) -> tuple[lgb.LGBMModel, pd.DataFrame]:
     import lightgbm as lgb
     import shap
 
-    params = dict(
+    params: dict[str, Any] = dict(
         n_estimators=150,
         learning_rate=0.05,
         num_leaves=15,
@@ -382,7 +389,9 @@ def _group_matrix(d: _Design) -> np.ndarray:
     return G
 
 
-def _importance(d: _Design, method: Method, idx: np.ndarray, seed: int, max_rows: int):
+def _importance(
+    d: _Design, method: Method, idx: np.ndarray, seed: int, max_rows: int
+) -> tuple[pd.Series, float]:
     X, y = d.X.to_numpy()[idx], d.y[idx]
     G = _group_matrix(d)
     if method == "relative_weights":
@@ -652,10 +661,10 @@ def _effects(d: _Design) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
             "effect_high": scale * (coef[i + 1] + _Z * se[i + 1]),
             "log_odds": float(lcoef[i + 1]) if lcoef is not None else math.nan,
             "log_odds_low": float(lcoef[i + 1] - _Z * lse[i + 1])
-            if lcoef is not None
+            if lcoef is not None and lse is not None
             else math.nan,
             "log_odds_high": float(lcoef[i + 1] + _Z * lse[i + 1])
-            if lcoef is not None
+            if lcoef is not None and lse is not None
             else math.nan,
             "unit": unit or None,
             "detail": detail,
@@ -700,7 +709,7 @@ def _levels(d: _Design, coef: np.ndarray, se: np.ndarray, scale: float) -> pd.Da
     return pd.DataFrame(rows, columns=_LEVEL_COLUMNS)
 
 
-_LEVEL_COLUMNS = [
+_LEVEL_COLUMNS: list[str] = [
     "feature",
     "level",
     "reference",
@@ -713,7 +722,7 @@ _LEVEL_COLUMNS = [
 ]
 
 
-def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2) -> str:
+def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2: float | None) -> str:
     what = "of the explained variance" if method == "relative_weights" else "of the model's impact"
     head = f"{r['feature']}: {r['share']:.0%} {what}"
     pts = "percentage points of" if kind == "binary" else "points of"

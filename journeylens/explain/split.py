@@ -12,7 +12,7 @@ language.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -130,7 +130,9 @@ def _threshold(x: np.ndarray) -> float | None:
     return cut
 
 
-def bimodality(values: Sequence[float] | np.ndarray | pd.Series, *, alpha: float = 0.05):
+def bimodality(
+    values: Sequence[float] | np.ndarray | pd.Series, *, alpha: float = 0.05
+) -> Bimodality:
     """Test whether scores form two groups.
 
     Bimodal when Hartigan's dip test rejects unimodality (p < ``alpha``) *and* the bimodality
@@ -308,7 +310,9 @@ def split_contrast(
     return Split(score, b, float(cut), int(low.sum()), int((~low).sum()), contrast, warnings)
 
 
-def _contrast_feature(s: pd.Series, name: str, low: np.ndarray, min_support: int) -> list:
+def _contrast_feature(
+    s: pd.Series, name: str, low: np.ndarray, min_support: int
+) -> list[tuple[Any, ...]]:
     if pd.api.types.is_bool_dtype(s) or (
         pd.api.types.is_numeric_dtype(s) and set(s.dropna().unique()) <= {0, 1}
     ):
@@ -375,7 +379,7 @@ def _contrast_feature(s: pd.Series, name: str, low: np.ndarray, min_support: int
     return out
 
 
-def _finding(r: dict[str, Any], label_low: str) -> str:
+def _finding(r: Mapping[Hashable, Any], label_low: str) -> str:
     name = r["feature"] if not r["level"] else f"{r['feature']} = {r['level']}"
     if r["kind"] == "numeric":
         _div, unit = feature_unit(r["feature"])

@@ -8,7 +8,7 @@ causal effect.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,9 @@ class WhatIf:
     def sentence(self) -> str:
         unit = " percentage points" if self.kind == "binary" else " points"
         k = 100.0 if self.kind == "binary" else 1.0
-        fmt = (lambda v: f"{100 * v:.1f}%") if self.kind == "binary" else (lambda v: f"{v:.2f}")
+        fmt: Callable[[float], str] = (
+            (lambda v: f"{100 * v:.1f}%") if self.kind == "binary" else (lambda v: f"{v:.2f}")
+        )
         return (
             f"if {self.change}: {self.outcome} {fmt(self.current)} → {fmt(self.predicted)} "
             f"({k * self.difference:+.2f}{unit}, 95% CI {k * self.difference_low:+.2f} to "
@@ -135,7 +137,12 @@ def what_if(
         now = mean_pred(Xs)
         if rate is None:
             M = Xs.copy()
-            target = Xs[:, j] * scale if scale is not None else float(set_to) / div
+            target: np.ndarray | float
+            if scale is not None:
+                target = Xs[:, j] * scale
+            else:
+                assert set_to is not None  # what_if checked that one of the three is given
+                target = float(set_to) / div
             M[:, j] = np.where(hs, target, Xs[:, j])
             return now, mean_pred(M)
         p = Xs[:, j].mean()

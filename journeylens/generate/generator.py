@@ -224,13 +224,17 @@ def _event_schema(fmt: str) -> pa.Schema:
     return pa.schema([(c, types.get(c, pa.string())) for c in EVENT_COLUMNS])
 
 
-_SURVEY_SCHEMA = pa.schema(
-    [(c, pa.int64() if c == "score" else pa.string()) for c in SURVEY_COLUMNS[:-1]]
-    + [("responded_at", pa.timestamp("s"))]
-)
-_OUTCOME_SCHEMA = pa.schema(
-    [("customer_id", pa.string()), ("outcome", pa.string()), ("date", pa.date32())]
-)
+# Typed lists: pyarrow-stubs infer a list of mixed DataType subclasses as list[object].
+_SURVEY_FIELDS: list[tuple[str, pa.DataType]] = [
+    (c, pa.int64() if c == "score" else pa.string()) for c in SURVEY_COLUMNS[:-1]
+]
+_SURVEY_SCHEMA = pa.schema([*_SURVEY_FIELDS, ("responded_at", pa.timestamp("s"))])
+_OUTCOME_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("customer_id", pa.string()),
+    ("outcome", pa.string()),
+    ("date", pa.date32()),
+]
+_OUTCOME_SCHEMA = pa.schema(_OUTCOME_FIELDS)
 
 
 class _Sink:
@@ -238,6 +242,7 @@ class _Sink:
 
     def __init__(self, path: Path, fmt: str, schema: pa.Schema):
         self.schema = schema
+        self._w: pq.ParquetWriter | pacsv.CSVWriter
         if fmt == "parquet":
             self._w = pq.ParquetWriter(path, schema, compression="zstd")
         else:

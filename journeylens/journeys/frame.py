@@ -251,8 +251,8 @@ def journey_events(
     if slim:
         # Read into lane / customer_id above; carrying them through the sort costs.
         raw = [c.column for c in (d.lanes_from, d.customer) if c is not None]
-        keep = (CASE, ACTIVITY, TIMESTAMP, START, ORDER, CHANNEL, INSTANCE, "customer_id")
-        events = events.drop(*{c for c in raw if c not in keep and c in events.columns})
+        kept = (CASE, ACTIVITY, TIMESTAMP, START, ORDER, CHANNEL, INSTANCE, "customer_id")
+        events = events.drop(*{c for c in raw if c not in kept and c in events.columns})
     events = _timing(journey, events, ordered=ordered)
     if not window:
         return events
@@ -500,7 +500,7 @@ def _timing(journey: Journey, ev: ir.Table, *, ordered: str = "auto") -> ir.Tabl
     ev = ev.mutate(processing_s=proc, _t_org=t_org, **froms)
     bits = _touchpoint_bits(journey) if ordered == "auto" else None
     backend = _duckdb_backend(ev) if bits is not None else None
-    if backend is not None:
+    if backend is not None and bits is not None:
         mapped = ev.touchpoint.substitute(bits, else_=0) if bits else ibis.literal(0)
         ev = ev.mutate(_bit=mapped.cast("int64"))
         ev = _ordered_duckdb(journey, ev, backend, bits)
@@ -648,7 +648,9 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
         col = "promise_s" if key == "promise" else f"{key.removeprefix('measure_')}_s"
         df[col] = span
         if key == "promise":
-            within = d.promise.within_s  # type: ignore[union-attr]
+            # A promise's `within` is required (the definition checks it when it is read).
+            assert d.promise is not None and d.promise.within_s is not None
+            within = d.promise.within_s
             met = pd.Series(pd.NA, index=df.index, dtype="boolean")
             has_from = df["_promise_from"].notna()
             met[has_from & span.notna()] = span[has_from & span.notna()] <= within

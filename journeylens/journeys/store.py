@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -36,6 +36,7 @@ from journeylens.store.derived import has_table
 
 if TYPE_CHECKING:
     from journeylens.journeys.journey import Journey
+    from journeylens.mining.filters import Filter
     from journeylens.store.workspace import WorkspaceStore
 
 TABLE = "_jl_journey_results"  # the name says nothing of its shape: bump STORE_VERSION
@@ -68,7 +69,7 @@ def attach(journey: Journey, ws: WorkspaceStore) -> None:
     journey._store = (ws.con, _key(journey))
 
 
-def read(journey: Journey, part: str, filters: Any = None) -> pd.DataFrame | None:
+def read(journey: Journey, part: str, filters: Filter | None = None) -> pd.DataFrame | None:
     """The stored ``part`` of ``journey`` when it matches definition and data, else None.
 
     Results are stored for the whole journey only: under ``filters``, always None.

@@ -38,7 +38,7 @@ when asked for (families view, voice table, drivers, diagnosis), never by ``inst
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -193,7 +193,9 @@ def _rank(
         keep = min(keep, int(np.count_nonzero(n / total >= min_share)))
     keys = counts["key"].tolist()
     base = _steps(keys[0]) if keys else []
-    rows, labels = [], {}
+    # family, label, steps, length, variants, instances (None / NA: the rarer paths pooled)
+    rows: list[tuple[str, str, tuple[str, ...] | None, Any, int, int]] = []
+    labels = {}
     for i in range(keep):
         steps = _steps(keys[i])
         fid = f"F{i + 1}"

@@ -12,7 +12,7 @@ written once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -28,6 +28,9 @@ from journeylens.schema import (
     TIMESTAMP,
 )
 from journeylens.store.derived import derived_source
+
+if TYPE_CHECKING:
+    from ibis.expr.builders import LegacyWindowBuilder
 
 __all__ = ["CASE_COLUMNS", "case_table"]
 
@@ -106,14 +109,14 @@ def _require(events: ir.Table, columns: Iterable[str], *, caller: str) -> ir.Tab
     return table
 
 
-def _optional(events: ir.Table, name: str, dtype: str) -> ir.Column:
+def _optional(events: ir.Table, name: str, dtype: str) -> ir.Value:
     """The column ``name``, or a typed all-null column when the table does not have it."""
     if name in events.columns:
         return events[name]
     return ibis.null(dtype)
 
 
-def _window(events: ir.Table, *partition: ir.Value):
+def _window(events: ir.Table, *partition: ir.Value) -> LegacyWindowBuilder:
     """The window over a case in event order: ``(timestamp, event_index)``."""
     return ibis.window(
         group_by=[events[CASE], *partition], order_by=[events[TIMESTAMP], events[ORDER]]
@@ -131,7 +134,7 @@ def _ranked(events: ir.Table, value: ir.Value) -> ir.StructValue:
     return ibis.struct({"t": events[TIMESTAMP], "i": events[ORDER], "v": value})
 
 
-def _seconds(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+def _seconds(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
     """Seconds from ``earlier`` to ``later`` (float, microsecond precision).
 
     ``delta`` in microseconds rather than epoch seconds: it is exact on DuckDB and keeps
@@ -140,7 +143,7 @@ def _seconds(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
     return later.delta(earlier, unit="microsecond").cast("float64") / 1_000_000
 
 
-def _quantile(value: ir.NumericColumn, q: float, how: Quantiles) -> ir.FloatingScalar:
+def _quantile(value: ir.NumericColumn, q: float, how: Quantiles) -> ir.NumericScalar:
     """Exact (interpolated, like numpy) or approximate quantile of ``value``."""
     if how == "exact":
         return value.quantile(q)
@@ -164,7 +167,7 @@ def _duration_aggs(seconds: ir.NumericColumn, *, how: Quantiles) -> dict[str, ir
 # --------------------------------------------------------------------------- case table
 
 
-def _changes(events: ir.Table, owner: str) -> ir.BooleanColumn:
+def _changes(events: ir.Table, owner: str) -> ir.BooleanValue:
     """True where an event's owner differs from the previous *non-null* owner of its case.
 
     Partitioning by ``(case_id, owner IS NULL)`` makes ``lag`` skip the events without an

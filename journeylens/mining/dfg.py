@@ -50,7 +50,8 @@ def _json_value(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    rows = frame.to_dict(orient="records")
+    return [{str(k): _json_value(v) for k, v in row.items()} for row in rows]
 
 
 @dataclass(frozen=True, eq=False)

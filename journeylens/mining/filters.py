@@ -169,7 +169,10 @@ def _coerce(value: Any, column: ir.Value, name: str) -> Any:
         if dtype.is_floating() or dtype.is_decimal():
             return float(value)
         if dtype.is_timestamp():
-            return _time_literal(_timestamp(value, name), column)
+            stamp = _timestamp(value, name)
+            if stamp is None:  # an empty text names no time
+                raise ValueError(value)
+            return _time_literal(stamp, column)
         if dtype.is_date():
             return pd.Timestamp(value).date()
     except (TypeError, ValueError, OverflowError) as exc:
@@ -642,7 +645,9 @@ def _listed(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _attribute_filters(specs: Sequence[str], cls: type[CaseAttribute | EventAttribute]) -> list:
+def _attribute_filters(
+    specs: Sequence[str], cls: type[CaseAttribute | EventAttribute]
+) -> list[Filter]:
     groups: dict[tuple[str, bool], list[str]] = {}
     for spec in specs:
         column, sep, value = spec.partition("=")

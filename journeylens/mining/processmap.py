@@ -182,7 +182,9 @@ class ProcessMap:
     """
 
     edges: pd.DataFrame = field(repr=False)
-    activities: pd.DataFrame | None = field(default=None, repr=False)
+    # Typed as normalised by __post_init__ (None derives the frame from the arcs), which is
+    # what every reader of a map sees.
+    activities: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
     start: Mapping[str, int] = field(default_factory=dict, repr=False)
     end: Mapping[str, int] = field(default_factory=dict, repr=False)
     measure: Measure = "frequency"
@@ -250,8 +252,8 @@ class ProcessMap:
         >>> ProcessMap.from_dfg(dfg, measure="performance").statistic
         'mean'
         """
-        parts = (getattr(dfg, name, None) for name in ("activities", "start", "end"))
-        return cls(dfg.edges, *parts, measure=measure, statistic=statistic)
+        parts: dict[str, Any] = {n: getattr(dfg, n, None) for n in ("activities", "start", "end")}
+        return cls(dfg.edges, **parts, measure=measure, statistic=statistic)
 
     def __repr__(self) -> str:
         size = f"{len(self.activities)} activities, {len(self.edges)} edges"
@@ -359,7 +361,7 @@ class ProcessMap:
             column = f"{self.statistic}_s"
             if node and column not in row:
                 return None
-        value = row.get(column)
+        value: Any = row.get(column)  # a number, or one of the missing values _is_missing knows
         return None if _is_missing(value) else float(value)
 
     def _label(self, value: float | None) -> str:
@@ -657,8 +659,8 @@ def _layout(
     for lv in levels:  # start packed to the left; the relaxation below spreads them
         for k, v in enumerate(lv):
             x[v] = x[lv[k - 1]] + (width[lv[k - 1]] + width[v]) / 2 + _H_GAP if k else 0.0
-    for it in range(8):
-        for lv in levels if it % 2 == 0 else reversed(levels):
+    for sweep in range(8):
+        for lv in levels if sweep % 2 == 0 else reversed(levels):
             near = [[x[w] for w in up[v] + down[v]] or [x[v]] for v in lv]
             desired = [sum(xs) / len(xs) for xs in near]
             sep = [(width[a] + width[b]) / 2 + _H_GAP for a, b in itertools.pairwise(lv)]
@@ -693,7 +695,7 @@ def _render_svg(
     nodes: list[dict[str, Any]], edges: list[dict[str, Any]], *, palette: tuple[str, str, str]
 ) -> str:
     index = {node["id"]: i for i, node in enumerate(nodes)}
-    sizes = []
+    sizes: list[tuple[float, float]] = []
     for node in nodes:
         if node["kind"] == "activity":
             lines = [*node["lines"], node["text"]] if node["text"] else node["lines"]

@@ -38,13 +38,17 @@ tables hold them as ``VARCHAR`` whatever the storage type.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from journeylens import schema
+from journeylens.store.rows import first_row
+
+if TYPE_CHECKING:
+    from ibis.backends.duckdb import Backend as DuckDBBackend
 
 __all__ = ["DERIVED_VERSION", "derived_source", "has_table", "rebuild"]
 
@@ -151,22 +155,28 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
             )
             + " FROM events GROUP BY case_id"
         )
-        varying = con.execute(
-            "SELECT "
-            + ", ".join(f'count(*) FILTER (WHERE "_lo{k}" <> "_hi{k}")' for k in range(len(attrs)))
-            + f" FROM {_SPANS}"
-        ).fetchone()
+        varying = first_row(
+            con.execute(
+                "SELECT "
+                + ", ".join(
+                    f'count(*) FILTER (WHERE "_lo{k}" <> "_hi{k}")' for k in range(len(attrs))
+                )
+                + f" FROM {_SPANS}"
+            )
+        )
         case_attributes = [c for c, n in zip(attrs, varying, strict=True) if n == 0]
-    out_of_order = con.execute(
-        f"SELECT count(*) FROM {_CASE_ROWS} WHERE _out_of_order > 0"
-    ).fetchone()[0]
+    out_of_order = first_row(
+        con.execute(f"SELECT count(*) FROM {_CASE_ROWS} WHERE _out_of_order > 0")
+    )[0]
     # Duplicates share their case and timestamp, so in time order each of them sits next to
     # a row with the same timestamp: grouping the (few) tied rows finds them all, without a
     # group-by over every event.
-    duplicates = con.execute(
-        f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_STEPS}
+    duplicates = first_row(
+        con.execute(
+            f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_STEPS}
            WHERE _tied GROUP BY case_id, k, timestamp, _tie_resource HAVING count(*) > 1)"""
-    ).fetchone()[0]
+        )
+    )[0]
 
     # Variants: one representative case per fingerprint.  Everything that depends only on a
     # case's sequence (its key, first and last activity, distinct activities, the distinct
@@ -254,15 +264,17 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the workspace file (not the session's temporary schema) holds table ``name``."""
     return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-            "AND NOT temporary AND table_name = ?",
-            [name],
-        ).fetchone()[0]
+        first_row(
+            con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                "AND NOT temporary AND table_name = ?",
+                [name],
+            )
+        )[0]
     )
 
 
-def derived_source(events: Any) -> Any | None:
+def derived_source(events: object) -> DuckDBBackend | None:
     """The DuckDB connection whose derived tables describe ``events``, or ``None``.
 
     Only the workspace's own, unfiltered ``events`` table qualifies (what ``ws.events`` and

@@ -6,11 +6,17 @@ import os
 import shutil
 import tempfile
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from journeylens.store.ingest import ImportReport
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from journeylens.store.workspace import WorkspaceStore
 
 __all__ = ["EventLog", "read_events"]
 
@@ -21,7 +27,7 @@ class EventLog:
     The table follows :mod:`journeylens.schema`; every analysis function accepts it.
     """
 
-    def __init__(self, workspace: Any, report: ImportReport):
+    def __init__(self, workspace: WorkspaceStore, report: ImportReport) -> None:
         self._ws = workspace
         self.report = report
 
@@ -40,10 +46,12 @@ class EventLog:
         """Rows that could not be used, with reasons."""
         return self._ws.rejects
 
-    def to_pandas(self):
+    def to_pandas(self) -> pd.DataFrame:
         """All events as a pandas DataFrame, in case and time order."""
         # via Arrow: ibis's own to_pandas warns under pandas 3
-        return self.table.order_by(["case_id", "timestamp", "event_index"]).to_pyarrow().to_pandas()
+        ordered = self.table.order_by(["case_id", "timestamp", "event_index"])
+        frame: pd.DataFrame = ordered.to_pyarrow().to_pandas()
+        return frame
 
     def __len__(self) -> int:
         return self.report.loaded
@@ -56,7 +64,7 @@ class EventLog:
         return self.report._repr_html_()
 
 
-def _drop(con: Any, spill: str) -> None:
+def _drop(con: duckdb.DuckDBPyConnection, spill: str) -> None:
     """Close an in-memory log's connection and remove the folder it could spill to."""
     con.close()
     shutil.rmtree(spill, ignore_errors=True)

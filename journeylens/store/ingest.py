@@ -14,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -22,6 +22,10 @@ from journeylens import schema
 from journeylens.errors import InputError
 from journeylens.store.mapping import Mapping, detect_mapping
 from journeylens.store.readers import STAGING, Staged, register_arrow
+from journeylens.store.rows import first_row
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "ENUM_MAX",
@@ -45,7 +49,15 @@ Lifecycle = Literal["all", "complete", "merge"]
 #: Ibis reads the columns as plain strings.
 ENUM_MAX = 4096
 
-_DATES = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+_DATES: tuple[str, ...] = (
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d.%m.%Y",
+    "%Y.%m.%d",
+)
 _DATES += ("%d/%m/%y", "%m/%d/%y")
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%g", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p")
 _DAYFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%d") for t in _TIMES}
@@ -158,7 +170,7 @@ def detect_timestamp_formats(
                   WHERE {_q(column)} IS NOT NULL)
         ) WHERE k <= 40"""
     )
-    n_sample = con.execute("SELECT count(*) FROM _jl_ts_sample").fetchone()[0]
+    n_sample = first_row(con.execute("SELECT count(*) FROM _jl_ts_sample"))[0]
     if not n_sample:
         con.execute("DROP TABLE _jl_ts_sample")
         return [ISO], []
@@ -167,7 +179,7 @@ def detect_timestamp_formats(
         f: f"try_strptime(v, {_lit(f)})" for f in _CANDIDATE_FORMATS
     }
     cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
-    row = con.execute(f"SELECT {cols} FROM _jl_ts_sample").fetchone()
+    row = first_row(con.execute(f"SELECT {cols} FROM _jl_ts_sample"))
     for fmt, hits in zip(exprs, row, strict=True):
         parsed[fmt] = set(hits or ())
     con.execute("DROP TABLE _jl_ts_sample")
@@ -215,12 +227,14 @@ def _day_or_month_first(con: duckdb.DuckDBPyConnection, column: str) -> bool | N
     caller warns which way it reads them) or contradicts itself (both above 12 somewhere: the
     values that do not parse become rejects).
     """
-    first, second = con.execute(
-        f"""SELECT max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 1) AS INTEGER)),
-                   max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 2) AS INTEGER))
-            FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM {STAGING}
-                  WHERE {_q(column)} IS NOT NULL)"""
-    ).fetchone()
+    first, second = first_row(
+        con.execute(
+            f"""SELECT max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 1) AS INTEGER)),
+                       max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 2) AS INTEGER))
+                FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM {STAGING}
+                      WHERE {_q(column)} IS NOT NULL)"""
+        )
+    )
     if first is None or second is None:
         return None
     if first > 12 >= second:
@@ -307,7 +321,7 @@ def _attribute_types(
         if not pairs:
             break
         aggs = [f"count({_q(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
-        counts = con.execute(f"SELECT {', '.join(aggs)} FROM {scope}").fetchone()
+        counts = first_row(con.execute(f"SELECT {', '.join(aggs)} FROM {scope}"))
         totals = dict(zip(text, counts[: len(text)], strict=True))
         for (c, typ), n in zip(pairs, counts[len(text) :], strict=True):
             if n != totals[c]:
@@ -333,10 +347,12 @@ def enum_values(con: duckdb.DuckDBPyConnection, type_: str) -> list[str] | None:
     """The values of an ``ENUM(...)`` type, or ``None`` for any other type."""
     if not type_.startswith("ENUM("):
         return None
-    return list(con.execute(f"SELECT enum_range(NULL::{type_})").fetchone()[0])
+    return list(first_row(con.execute(f"SELECT enum_range(NULL::{type_})"))[0])
 
 
-def _arrow_enum(arr, trim: bool):
+def _arrow_enum(
+    arr: pa.ChunkedArray[Any], trim: bool
+) -> tuple[pa.ChunkedArray[Any], list[str]] | None:
     """``arr`` as dictionary arrays over its sorted distinct values, or ``None`` if too many."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -346,14 +362,16 @@ def _arrow_enum(arr, trim: bool):
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or not len(arr):
         return None
     # Chunk by chunk (no copy of the strings); unified, the chunks share one dictionary.
-    codes = pc.dictionary_encode(arr).unify_dictionaries()
+    # Any: pyarrow-stubs type the chunks of a dictionary-encoded array as plain Arrays.
+    codes: Any = pc.dictionary_encode(arr).unify_dictionaries()
     vals = codes.chunk(0).dictionary
     if len(vals) > ENUM_MAX * 2:
         return None
     vals = vals.cast(pa.string())
     if trim:  # as SQL's nullif(trim(v), ''): spaces only
         vals = pc.utf8_trim(vals, characters=" ")
-        vals = pc.if_else(pc.equal(vals, ""), pa.scalar(None, pa.string()), vals)
+        # pyarrow-stubs 20 take no Python scalar as equal()'s second argument; pyarrow does.
+        vals = pc.if_else(pc.equal(vals, ""), pa.scalar(None, pa.string()), vals)  # type: ignore[call-overload]
     distinct = sorted({v for v in vals.to_pylist() if v is not None})
     if not distinct or len(distinct) > ENUM_MAX:
         return None
@@ -363,7 +381,8 @@ def _arrow_enum(arr, trim: bool):
         pa.DictionaryArray.from_arrays(pc.take(position, c.indices), dictionary)
         for c in codes.chunks
     ]
-    return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())), distinct
+    # pyarrow-stubs 20 do not take a DictionaryType as chunked_array()'s type; pyarrow does.
+    return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string())), distinct  # type: ignore[call-overload]
 
 
 def _as_enums(
@@ -381,8 +400,9 @@ def _as_enums(
         from concurrent.futures import ThreadPoolExecutor
 
         # Arrow's kernels release the GIL: the columns are encoded side by side.
+        read = table  # (mypy keeps a narrowed type in a lambda only for names never rebound)
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            done = list(pool.map(lambda c: _arrow_enum(table[c], columns[c]), columns))
+            done = list(pool.map(lambda c: _arrow_enum(read[c], columns[c]), columns))
         for k, (col, result) in enumerate(zip(columns, done, strict=True)):
             if result is not None:
                 name = f"__jl_enum{k}"
@@ -395,18 +415,22 @@ def _as_enums(
     exprs = {col: _text(col) if trim else _q(col) for col, trim in columns.items()}
     if not exprs:
         return out
-    counts = con.execute(
-        "SELECT "
-        + ", ".join(f"approx_count_distinct({e})" for e in exprs.values())
-        + f" FROM {STAGING}"
-    ).fetchone()
+    counts = first_row(
+        con.execute(
+            "SELECT "
+            + ", ".join(f"approx_count_distinct({e})" for e in exprs.values())
+            + f" FROM {STAGING}"
+        )
+    )
     for (col, expr), n in zip(exprs.items(), counts, strict=True):
         if not n or n > ENUM_MAX * 2:
             continue
         distinct = sorted(
-            con.execute(
-                f"SELECT list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL) FROM {STAGING}"
-            ).fetchone()[0]
+            first_row(
+                con.execute(
+                    f"SELECT list(DISTINCT {expr}) FILTER (WHERE {expr} IS NOT NULL) FROM {STAGING}"
+                )
+            )[0]
             or ()
         )
         if distinct and len(distinct) <= ENUM_MAX:
@@ -478,16 +502,17 @@ def canonicalise(
         c for c in staged.columns if c not in m.columns() and c not in (schema.ORDER, schema.SOURCE)
     ]
     typed = _attribute_types(con, attrs, types, decimal)
-    text_roles = {m.get(r): True for r in (schema.ACTIVITY, *schema.ROLES[4:]) if m.get(r)}
+    text_roles = {c: True for r in (schema.ACTIVITY, *schema.ROLES[4:]) if (c := m.get(r))}
     text_roles = {c: t for c, t in text_roles.items() if types[c] == "VARCHAR"}
     text_attrs = {c: False for c in attrs if typed[c] == ("VARCHAR", _q(c))}
     enums = _as_enums(con, staged, text_roles | text_attrs)
 
     def text(role: str) -> str:
         col = m.get(role)
-        return enums[col] if col in enums else _text(col)
+        return enums[col] if col is not None and col in enums else _text(col)
 
     ts_col, start_col = m.timestamp, m.start_timestamp
+    assert ts_col is not None  # detect_mapping raised if no column holds the timestamp
     ts = _timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
     start = (
         _timestamp_expr(start_col, types[start_col], fmts.get(schema.START, []), localize=localize)
@@ -556,13 +581,13 @@ def canonicalise(
                 activity, timestamp, start_timestamp FROM {rows} WHERE {suspect}"""
         )
         # The raw values come from a join with the whole source: only when a row is suspect.
-        if con.execute("SELECT count(*) FROM _jl_suspects").fetchone()[0]:
+        if first_row(con.execute("SELECT count(*) FROM _jl_suspects"))[0]:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _jl_rejected AS SELECT * FROM (
                     SELECT e.__jl_row, {reason} AS __jl_reason FROM _jl_suspects e
                     JOIN {STAGING} s USING (__jl_row)) WHERE __jl_reason IS NOT NULL"""
             )
-            if con.execute("SELECT count(*) FROM _jl_rejected").fetchone()[0]:
+            if first_row(con.execute("SELECT count(*) FROM _jl_rejected"))[0]:
                 con.execute(
                     f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
                         CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
@@ -684,14 +709,16 @@ def finish_report(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     report.rejected = sum(report.reasons.values())
     new = f"(SELECT * FROM events WHERE source_id = {sid})"
     horizon = dt.datetime.now() + dt.timedelta(days=365)
-    row = con.execute(
-        f"""SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
+    row = first_row(
+        con.execute(
+            f"""SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity),
             min(timestamp), max(timestamp),
             count(*) FILTER (WHERE timestamp < ? OR timestamp > ?),
             count(*) FILTER (WHERE start_timestamp > timestamp)
         FROM {new}""",
-        [_EARLIEST_PLAUSIBLE, horizon],
-    ).fetchone()
+            [_EARLIEST_PLAUSIBLE, horizon],
+        )
+    )
     n, report.cases, report.activities, lo, hi, report.suspicious_timestamps = row[:6]
     report.start_after_end = row[6]
     report.loaded = n
@@ -745,9 +772,9 @@ def memory_cap(
         yield
         return
     setting = "SELECT current_setting('memory_limit')"
-    previous = con.execute(setting).fetchone()[0]
+    previous = first_row(con.execute(setting))[0]
     # The default (a share of the RAM) as a fresh in-memory instance reports it.
-    default = duckdb.connect().execute(setting).fetchone()[0]
+    default = first_row(duckdb.connect().execute(setting))[0]
     cap = max(_MEMORY_FLOOR, int(input_bytes * _MEMORY_PER_INPUT_BYTE[format]))
     if previous != default or cap >= _setting_bytes(previous):
         yield

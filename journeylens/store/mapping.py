@@ -151,7 +151,8 @@ class Mapping:
     detected: tuple[str, ...] = field(default=(), compare=False)
 
     def get(self, role: str) -> str | None:
-        return getattr(self, role)
+        column: str | None = getattr(self, role)
+        return column
 
     def as_dict(self) -> dict[str, str]:
         """The roles that are mapped, as ``{role: column}`` (what the workspace YAML stores)."""
@@ -231,4 +232,5 @@ def detect_mapping(
             f"available columns: {', '.join(repr(c) for c in cols)}. "
             f"Name it with {option_for(role)} COLUMN (or `{role}:` in journeylens.yaml)."
         )
-    return replace(Mapping(**chosen), detected=tuple(detected))
+    # chosen holds role names only, never the `detected` field that mypy cannot rule out.
+    return replace(Mapping(**chosen), detected=tuple(detected))  # type: ignore[arg-type]

@@ -17,13 +17,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from journeylens.errors import InputError
+from journeylens.store.rows import first_row
 
 __all__ = [
     "Format",
@@ -200,7 +201,7 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict | None:
+def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict[str, Any] | None:
     """DuckDB's sniffer verdict (same sample, same options as its reader), or ``None``."""
     # ignore_errors: the reader stores rejects, so its sniffer tolerates bad lines too.
     sniff = [a for a in args if a.startswith(("encoding=", "delim=", "quote=", "header="))]
@@ -218,7 +219,7 @@ def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> di
     return {"delimiter": delim, "quote": quote, "escape": escape, "columns": row[3]}
 
 
-def _csv_to_arrow(path: Path, sniffed: dict, encoding: str) -> pa.Table | None:
+def _csv_to_arrow(path: Path, sniffed: dict[str, Any], encoding: str) -> pa.Table | None:
     """Parse a well-formed CSV with Arrow's multi-threaded reader, or ``None`` to fall back.
 
     Arrow parses about 3x faster than materialising DuckDB's ``read_csv`` and numbers rows for
@@ -288,9 +289,9 @@ def _stage_csv(
             args.append(f"quote={_sql_str(quote)}")
         return args
 
-    sniffs: dict[str, dict | None] = {}
+    sniffs: dict[str, dict[str, Any] | None] = {}
 
-    def sniff(enc: str) -> dict | None:
+    def sniff(enc: str) -> dict[str, Any] | None:
         if enc not in sniffs:
             sniffs[enc] = _sniff(con, sql_path, dialect(enc))
         return sniffs[enc]
@@ -335,7 +336,7 @@ def _stage_csv(
         else:
             # Rowids are contiguous in insertion order, but a table created inside a
             # transaction starts them at a large offset.
-            first = con.execute(f"SELECT min(rowid) FROM {_CSV}").fetchone()[0] or 0
+            first = first_row(con.execute(f"SELECT min(rowid) FROM {_CSV}"))[0] or 0
             number = f"rowid - {int(first) - 1}"
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {STAGING} AS "
@@ -360,11 +361,13 @@ def _stage_csv(
     if scanned:
         # '(empty)' is how DuckDB spells "none" (e.g. a file without any quoted field).
         opts["delimiter"], opts["quote"] = (None if v == "(empty)" else v for v in scanned)
-    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
+    rows = first_row(con.execute(f"SELECT count(*) FROM {STAGING}"))[0]
     return Staged(str(path), "csv", rows + len(malformed), cols, malformed, opts)
 
 
-def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, fmt: Format):
+def _stage_arrow(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, fmt: Format
+) -> Staged:
     # A view over the registered Arrow data, not a copy: the import reads it twice at most
     # (rejects, then events), and an in-memory columnar scan is cheaper than a copy.
     cols = list(table.column_names)
@@ -418,7 +421,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     except duckdb.Error as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None
     cols = [r[0] for r in con.execute(f"DESCRIBE {STAGING}").fetchall()][1:]
-    rows = con.execute(f"SELECT count(*) FROM {STAGING}").fetchone()[0]
+    rows = first_row(con.execute(f"SELECT count(*) FROM {STAGING}"))[0]
     return Staged(str(path), "parquet", rows, cols)
 
 
@@ -504,6 +507,7 @@ def _stage_database(
             backend = ibis.duckdb.connect(str(local[1]), read_only=True)
         else:
             backend = ibis.sqlite.connect(str(local[1]))
+        # Every backend opened from a URL here is a SQL backend (it has .sql).
         expr = backend.table(table) if table else backend.sql(query)
         arrow = expr.to_pyarrow()
     except Exception as e:

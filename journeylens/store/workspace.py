@@ -21,8 +21,10 @@ import ibis
 import pyarrow as pa
 import yaml
 
+from journeylens import schema
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.store import derived, importer, ingest, readers
+from journeylens.store.rows import first_row
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "WorkspaceStore", "configure"]
 
@@ -359,7 +361,7 @@ class WorkspaceStore:
             for c, t in ingest._column_types(con, new).items()
             if c not in ingest.INTERNAL_COLUMNS
         }
-        empty = not con.execute("SELECT count(*) FROM events").fetchone()[0]
+        empty = not first_row(con.execute("SELECT count(*) FROM events"))[0]
         select = []
         for col, typ in incoming.items():
             q = ingest._q(col)
@@ -428,11 +430,13 @@ class WorkspaceStore:
     # -- reading -------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         """Counts and time range of the workspace, as ``journeylens info --json`` prints them."""
-        ev, cases, acts, res, lo, hi = self.con.execute(
-            "SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity), "
-            "count(DISTINCT resource), min(timestamp), max(timestamp) FROM events"
-        ).fetchone()
-        rejected = self.con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+        ev, cases, acts, res, lo, hi = first_row(
+            self.con.execute(
+                "SELECT count(*), count(DISTINCT case_id), count(DISTINCT activity), "
+                "count(DISTINCT resource), min(timestamp), max(timestamp) FROM events"
+            )
+        )
+        rejected = first_row(self.con.execute("SELECT count(*) FROM rejects"))[0]
         return {
             "workspace": str(self.path.resolve()),
             "events": ev,
@@ -450,8 +454,7 @@ class WorkspaceStore:
             "event_attributes": [
                 c
                 for c in ingest._column_types(self.con, "events")
-                if c not in ingest.schema.CANONICAL
-                and c not in self.config.get("case_attributes", [])
+                if c not in schema.CANONICAL and c not in self.config.get("case_attributes", [])
             ],
         }
 
@@ -471,7 +474,7 @@ class WorkspaceStore:
         # A CSV is for other tools: event_index and source_id belong to this workspace. Parquet
         # keeps them: it is the canonical table other engines (Spark) read, and the importer
         # regenerates both, in the same order, when it is imported again.
-        own = (ingest.schema.ORDER, ingest.schema.SOURCE) if fmt == "csv" else ()
+        own = (schema.ORDER, schema.SOURCE) if fmt == "csv" else ()
         # ENUM columns leave as plain text: other tools (and XES writers) expect strings.
         columns = ", ".join(
             f"CAST({ingest._q(c)} AS VARCHAR) AS {ingest._q(c)}"
@@ -495,7 +498,7 @@ class WorkspaceStore:
         return out
 
 
-def _wider_type(con: Any, have: str, incoming: str) -> str:
+def _wider_type(con: duckdb.DuckDBPyConnection, have: str, incoming: str) -> str:
     """A column type holding both a stored and an incoming column's values.
 
     Two ENUMs become the ENUM of all their values while that stays small; any other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +21,9 @@ _XES_KEYS = {
 }
 
 
-def write_xes(events: pl.DataFrame, path: str | Path, *, case_attributes: list[str] = ()) -> None:
+def write_xes(
+    events: pl.DataFrame, path: str | Path, *, case_attributes: Sequence[str] = ()
+) -> None:
     """Write events (canonical columns) to ``.xes`` or ``.xes.gz`` with rustxes.
 
     Canonical roles get their XES keys (``concept:name``, ``time:timestamp`` ...); case

@@ -46,7 +46,7 @@ def root_causes(
     from journeylens.explain.causes import find_causes
 
     df = table
-    name = target if isinstance(target, str) else (target.name or "target")
+    name = target if isinstance(target, str) else str(target.name or "target")
     if isinstance(target, str):
         if target not in table:
             raise InputError(f"no column {target!r}; columns: {', '.join(map(str, table))}")
@@ -106,7 +106,7 @@ def journey_root_causes(
         case_attrs = set(ws.config.get("case_attributes") or [])
         constant = {c for c in table if c in case_attrs and table[c].nunique(dropna=False) <= 1}
         attributes = [
-            c for c in table if c in case_attrs and c not in constant and c not in ID_COLUMNS
+            str(c) for c in table if c in case_attrs and c not in constant and c not in ID_COLUMNS
         ]
         attributes += ["start_channel"] if "start_channel" in table else []
     return root_causes(

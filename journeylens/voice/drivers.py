@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +23,7 @@ from journeylens.store.workspace import CONFIG_NAME, DB_NAME
 from journeylens.voice.join import outcomes_frame, responses_frame, voice_table
 
 if TYPE_CHECKING:
+    from journeylens.mining.filters import Filter
     from journeylens.store.workspace import WorkspaceStore as Workspace
 
 __all__ = ["journey_drivers", "journey_split", "journey_what_if"]
@@ -92,7 +93,7 @@ def journey_drivers(
     method: Method | None = None,
     n_boot: int | None = None,
     seed: int = 0,
-    filters: Any = None,
+    filters: Filter | None = None,
 ) -> Drivers:
     """Key drivers of a survey score or an outcome over a workspace journey's instances.
 
@@ -123,7 +124,7 @@ def journey_what_if(
     features: Sequence[str] | None = None,
     n_boot: int = 100,
     seed: int = 0,
-    filters: Any = None,
+    filters: Filter | None = None,
 ) -> WhatIf:
     """:func:`what_if` on a workspace journey (see :func:`journey_drivers` for the table).
 
@@ -147,13 +148,13 @@ def journey_what_if(
 
 
 def journey_split(
-    ws: Any,
+    ws: Workspace,
     journey: str,
     survey: str,
     *,
     features: Sequence[str] | None = None,
     threshold: float | None = None,
-    filters: Any = None,
+    filters: Filter | None = None,
 ) -> Split:
     """:func:`split_contrast` of a survey's scores over a workspace journey's instances.
 

@@ -27,6 +27,7 @@ from journeylens.voice.imports import (
 )
 
 if TYPE_CHECKING:
+    from journeylens.mining.filters import Filter
     from journeylens.store.workspace import WorkspaceStore as Workspace
 
 __all__ = [
@@ -261,7 +262,7 @@ def voice_table(
     anchor: Anchor = "end",
     window: tuple[float, float] = RESPONSE_WINDOW,
     outcome_window: tuple[float, float] = OUTCOME_WINDOW,
-    filters: Any = None,
+    filters: Filter | None = None,
     variant_family: bool = True,
 ) -> pd.DataFrame:
     """The journey's instances with one score column per survey and one flag per outcome.
@@ -290,13 +291,17 @@ def voice_table(
     joins: dict[str, Any] = {}
     names = _pick(surveys, resp, "survey", "surveys")
     for name in names:
-        j = join_responses(inst, resp[resp["survey"] == name], by=by, anchor=anchor, window=window)
-        joins[name] = j.to_dict()
-        latest = j.matched.sort_values("responded_at").drop_duplicates("instance_id", keep="last")
+        joined = join_responses(
+            inst, resp[resp["survey"] == name], by=by, anchor=anchor, window=window
+        )
+        joins[name] = joined.to_dict()
+        latest = joined.matched.sort_values("responded_at").drop_duplicates(
+            "instance_id", keep="last"
+        )
         col = name if name not in inst else f"{name}_score"
         inst[col] = inst["instance_id"].map(latest.set_index("instance_id")["score"])
     for name in _pick(outcomes, outc, "outcome", "outcomes"):
-        j = join_responses(
+        joined = join_responses(
             inst,
             outc[outc["outcome"] == name],
             by=by,
@@ -304,9 +309,9 @@ def voice_table(
             window=outcome_window,
             time_column="date",
         )
-        joins[name] = j.to_dict()
+        joins[name] = joined.to_dict()
         col = name if name not in inst else f"{name}_outcome"
-        inst[col] = inst["instance_id"].isin(set(j.matched["instance_id"]))
+        inst[col] = inst["instance_id"].isin(set(joined.matched["instance_id"]))
     inst.attrs["joins"] = joins
     inst.attrs["surveys"] = {n: _survey_meta(resp, n) for n in names}
     return inst

@@ -171,11 +171,11 @@ def metrics(
         keys[i] = key
     groups = df.groupby(keys, dropna=False, sort=True) if keys else [((), df)]
     rows = []
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
+    for group, g in groups:
+        values_of = group if isinstance(group, tuple) else (group,)
         s = score_summary(g[column], metric=metric, scale=scale)
         units = len(g)
-        row = dict(zip(keys, key, strict=True))
+        row: dict[str, Any] = dict(zip(keys, values_of, strict=True))
         row.update(units=units, n=s.pop("n"))
         row["response_rate"] = row["n"] / units if units else math.nan
         s.pop("metric")
@@ -202,7 +202,7 @@ def _is_boolean(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values):
         return True
     v = values.dropna()
-    return len(v) > 0 and v.isin([0, 1, True, False]).all() and v.nunique() <= 2
+    return len(v) > 0 and bool(v.isin([0, 1, True, False]).all()) and v.nunique() <= 2
 
 
 # --------------------------------------------------------------------------- metrics
@@ -258,7 +258,8 @@ def voice_metrics(
         window=window,
         outcome_window=outcome_window,
     )
-    column = survey or outcome
+    column = survey if survey is not None else outcome
+    assert column is not None  # exactly one of the two was given (checked above)
     meta = table.attrs["surveys"].get(column, {})
     keys = [by] if isinstance(by, str) else list(by or [])
     if "touchpoint" in keys and "touchpoint" not in table:
@@ -266,7 +267,9 @@ def voice_metrics(
         tp = ev.to_pandas().dropna()
         table = table.merge(tp, on="instance_id", how="inner")
     if "stage" in keys and "stage" not in table:
-        stage_cols = [c for c in table if c.startswith("stage_") and c.endswith("_s")]
+        stage_cols = [
+            str(c) for c in table if str(c).startswith("stage_") and str(c).endswith("_s")
+        ]
         stages = workspace_journey(ws, journey).definition.stages
         names = dict(zip(stage_cols, stages, strict=False))
         table["stage"] = table[stage_cols].idxmax(axis=1).map(names)

@@ -179,6 +179,15 @@ def test_attribute_values_are_coerced_to_the_column_type(con, events):
         CaseAttribute("urgent", ["maybe"]).apply(events)
 
 
+def test_an_empty_value_for_a_timestamp_column_is_an_input_error(con):
+    # Found by mypy: _timestamp() answers None for "", which reached the time literal and
+    # failed there with an AttributeError instead of saying what was wrong.
+    table = ibis.memtable(pa.table({"case_id": ["c1"], "due": [datetime(2024, 1, 2)]}))
+    with pytest.raises(InputError, match=r"value '' cannot be compared with column 'due'"):
+        CaseAttribute("due", [""]).apply(table)
+    assert cases(con, CaseAttribute("due", ["2024-01-02"]).apply(table)) == {"c1"}
+
+
 def test_values_with_quotes_are_plain_values(con, events):
     sneaky = "G1' OR '1'='1"
     assert cases(con, CaseAttribute("workgroup", [sneaky]).apply(events)) == set()

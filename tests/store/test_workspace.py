@@ -431,3 +431,32 @@ def test_arrow_and_duckdb_routes_store_the_same_helpdesk_log(make_workspace, mon
     assert a[0] == b[0] and a[0]["activity"].startswith("ENUM(")
     assert a[1] == b[1] and len(a[1]) == 21348
     assert a[2:] == b[2:]
+
+
+def test_a_segment_written_as_one_filter_mapping_is_a_filters(tmp_path):
+    from journeylens.mining.filters import CaseIds, Filters
+
+    ws = Workspace.create(tmp_path / "ws")
+    ws.import_events(write(tmp_path / "a.csv", LOG_A))
+    ws.close()
+    # Edited by hand in journeylens.yaml: one mapping rather than a list of filters.
+    config_path = tmp_path / "ws" / CONFIG_NAME
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["segments"] = {"first": {"type": "case_ids", "ids": ["c1"]}}
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    with Workspace.open(tmp_path / "ws") as ws:
+        segment = ws.segment("first")
+        assert isinstance(segment, Filters)
+        assert list(segment) == [CaseIds(["c1"])]
+        assert segment.apply(ws.events).case_id.nunique().execute() == 1
+
+
+def test_first_row_is_the_row_of_an_aggregate_and_refuses_none(tmp_path):
+    import duckdb
+
+    from journeylens.store.rows import first_row
+
+    con = duckdb.connect()
+    assert first_row(con.execute("SELECT count(*), min(x) FROM range(0) t(x)")) == (0, None)
+    with pytest.raises(AssertionError, match="no row"):
+        first_row(con.execute("SELECT 1 WHERE false"))
