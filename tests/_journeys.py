@@ -127,3 +127,58 @@ def demo_ws(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("journeys") / "demo"
     build_demo(path, scale=DEMO_SCALE, seed=7)
     return path
+
+
+# (case, activity, end) rows; the BASE journey of _journeys: Order, Check (Work), Fix (Fix,
+# Fix failed; Work), Redo (rework; Work), Close (Done); contacts "Call: *".
+VARIANT_ROWS = [
+    # c1: the main path
+    ("c1", "Order", "2024-01-01 09:00"),
+    ("c1", "Check", "2024-01-01 10:00"),
+    ("c1", "Fix", "2024-01-01 11:00"),
+    ("c1", "Close", "2024-01-01 12:00"),
+    # c2: Check twice in a row is one visit
+    ("c2", "Order", "2024-01-02 09:00"),
+    ("c2", "Check", "2024-01-02 10:00"),
+    ("c2", "Check", "2024-01-02 10:30"),
+    ("c2", "Fix", "2024-01-02 11:00"),
+    ("c2", "Close", "2024-01-02 12:00"),
+    # c3: a failed fix, rework, a second fix: Fix entered twice
+    ("c3", "Order", "2024-01-03 09:00"),
+    ("c3", "Check", "2024-01-03 10:00"),
+    ("c3", "Fix failed", "2024-01-03 11:00"),
+    ("c3", "Redo", "2024-01-03 12:00"),
+    ("c3", "Fix", "2024-01-03 13:00"),
+    ("c3", "Close", "2024-01-03 14:00"),
+    # c4: contacts are left out, also between two events of one touchpoint
+    ("c4", "Order", "2024-01-04 09:00"),
+    ("c4", "Call: where is my order?", "2024-01-04 09:30"),
+    ("c4", "Check", "2024-01-04 10:00"),
+    ("c4", "Fix failed", "2024-01-04 11:00"),
+    ("c4", "Call: still broken", "2024-01-04 11:30"),
+    ("c4", "Fix", "2024-01-04 12:00"),
+    ("c4", "Close", "2024-01-04 13:00"),
+    # c5: the same touchpoints in another order: the same family
+    ("c5", "Check", "2024-01-05 09:00"),
+    ("c5", "Order", "2024-01-05 10:00"),
+    ("c5", "Fix", "2024-01-05 11:00"),
+    ("c5", "Close", "2024-01-05 12:00"),
+    # c6: one event
+    ("c6", "Order", "2024-01-06 09:00"),
+    # c7: a contact only
+    ("c7", "Call: hello?", "2024-01-07 09:00"),
+    # c8: equal timestamps; row order (event_index) says Fix, Check, Fix: Fix entered twice
+    ("c8", "Order", "2024-01-08 09:00"),
+    ("c8", "Fix", "2024-01-08 10:00"),
+    ("c8", "Check", "2024-01-08 10:00"),
+    ("c8", "Fix", "2024-01-08 10:00"),
+    # c9, c10: the main path again
+    ("c9", "Order", "2024-01-09 09:00"),
+    ("c9", "Check", "2024-01-09 10:00"),
+    ("c9", "Fix", "2024-01-09 11:00"),
+    ("c9", "Close", "2024-01-09 12:00"),
+    ("c10", "Order", "2024-01-10 09:00"),
+    ("c10", "Check", "2024-01-10 10:00"),
+    ("c10", "Fix", "2024-01-10 11:00"),
+    ("c10", "Close", "2024-01-10 12:00"),
+]

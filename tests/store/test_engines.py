@@ -99,8 +99,8 @@ def test_journey_variant_families_parity(spark, tmp_path):
     """Variant families (journey frame → paths → families) on Spark equal DuckDB's."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from _journeys import VARIANT_ROWS as ROWS
     from _journeys import journey, log
-    from test_journey_variants import ROWS
 
     from journeylens.journeys import Journey
     from journeylens.store.engines import spark_events
