@@ -320,17 +320,34 @@ def _attribute_types(
         pairs = [(c, typ) for c in text for typ in checks[c]]
         if not pairs:
             break
+        numeric = [c for c in text if {"BIGINT", "DOUBLE"} & set(checks[c])]
         aggs = [f"count({_q(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
+        aggs += [f"count(*) FILTER (WHERE {_id_like(_q(c))})" for c in numeric]
         counts = first_row(con.execute(f"SELECT {', '.join(aggs)} FROM {scope}"))
         totals = dict(zip(text, counts[: len(text)], strict=True))
-        for (c, typ), n in zip(pairs, counts[len(text) :], strict=True):
+        for (c, typ), n in zip(pairs, counts[len(text) : len(text) + len(pairs)], strict=True):
             if n != totals[c]:
                 del checks[c][typ]
+        for c, n in zip(numeric, counts[len(text) + len(pairs) :], strict=True):
+            if n:  # an identifier written in digits: as a number it would lose them
+                checks[c].pop("BIGINT", None)
+                checks[c].pop("DOUBLE", None)
     for c in text:
         if checks[c]:
             typ, expr = next(iter(checks[c].items()))
             result[c] = (typ, expr)
     return result
+
+
+#: Digits that only text keeps: a leading zero (``00123``, not ``0`` or ``0.5``) or more than
+#: 15 digits (account numbers: a double keeps 15-17 significant digits, so distinct values
+#: would collapse into one).
+_ID_LIKE = r"[+-]?0[0-9]+|[+-]?[0-9]{16,}"
+
+
+def _id_like(q: str) -> str:
+    """SQL: the value of column ``q`` is an identifier written in digits."""
+    return f"regexp_full_match(trim({q}), {_lit(_ID_LIKE)})"
 
 
 def _text(col: str | None) -> str:
