@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from journeylens.errors import InputError
 from journeylens.journeys import precompute
@@ -73,6 +73,7 @@ class Workspace(WorkspaceStore):
         sheet: str | None = None,
         table: str | None = None,
         query: str | None = None,
+        missing: Sequence[str] | None = None,
     ) -> VoiceImportReport:
         """Import survey responses (see :func:`journeylens.voice.import_responses`)."""
         return import_responses(
@@ -95,6 +96,7 @@ class Workspace(WorkspaceStore):
             sheet=sheet,
             table=table,
             query=query,
+            missing=missing,
         )
 
     def import_outcomes(
@@ -113,6 +115,7 @@ class Workspace(WorkspaceStore):
         sheet: str | None = None,
         table: str | None = None,
         query: str | None = None,
+        missing: Sequence[str] | None = None,
     ) -> VoiceImportReport:
         """Import outcomes such as churn (see :func:`journeylens.voice.import_outcomes`)."""
         return import_outcomes(
@@ -130,6 +133,7 @@ class Workspace(WorkspaceStore):
             sheet=sheet,
             table=table,
             query=query,
+            missing=missing,
         )
 
     # -- segments ------------------------------------------------------------------------

@@ -130,6 +130,13 @@ def import_(
     format: Annotated[
         str | None, typer.Option(help="csv, parquet, xes, excel or database.")
     ] = None,
+    missing: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A CSV text meaning 'no value' (repeat it; replaces the default: '', ?, NULL, "
+            "null, N/A, n/a, None, NaN, -). NA is a value unless named here."
+        ),
+    ] = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -165,6 +172,7 @@ def import_(
                 sheet=sheet,
                 table=table,
                 query=query,
+                missing=missing or None,
                 progress=step,
             )
     finally:

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -224,6 +224,7 @@ class WorkspaceStore:
         sheet: str | None = None,
         table: str | None = None,
         query: str | None = None,
+        missing: Sequence[str] | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> ingest.ImportReport:
         """Import an event log into the workspace, atomically, keeping every rejected row.
@@ -252,6 +253,9 @@ class WorkspaceStore:
             IANA zone of naive timestamps (e.g. ``"Europe/Amsterdam"``); they are stored in UTC.
         decimal
             Decimal separator of numeric attributes (``","`` is assumed for ``;``-separated CSV).
+        missing
+            The texts that mean "no value" in a CSV, instead of the default ``"", "?", "NULL",
+            "null", "N/A", "n/a", "None", "NaN", "-"`` (``NA`` is a value unless named here).
 
         Examples
         --------
@@ -300,6 +304,7 @@ class WorkspaceStore:
                         sheet=sheet,
                         table=table,
                         query=query,
+                        missing=missing,
                     )
                     new, report, judge = ingest.canonicalise(
                         con,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -221,6 +221,7 @@ def import_source(
     sheet: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    missing: Sequence[str] | None = None,
 ) -> VoiceImportReport:
     """Import responses or outcomes atomically (see :func:`import_responses`)."""
     ws._require_writable()
@@ -244,6 +245,7 @@ def import_source(
             sheet=sheet,
             table=table,
             query=query,
+            missing=missing,
         )
         report = VoiceImportReport(source=staged.source, kind=kind, source_id=source_id)
         report.rows_read = staged.rows
@@ -498,6 +500,7 @@ def import_responses(
     sheet: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    missing: Sequence[str] | None = None,
 ) -> VoiceImportReport:
     """Import survey responses into the workspace table ``responses``, atomically.
 
@@ -556,6 +559,7 @@ def import_responses(
         sheet=sheet,
         table=table,
         query=query,
+        missing=missing,
     )
 
 
@@ -575,6 +579,7 @@ def import_outcomes(
     sheet: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    missing: Sequence[str] | None = None,
 ) -> VoiceImportReport:
     """Import outcomes (churn, cancellation, complaint ...) into the table ``outcomes``.
 
@@ -602,4 +607,5 @@ def import_outcomes(
         sheet=sheet,
         table=table,
         query=query,
+        missing=missing,
     )
