@@ -110,7 +110,7 @@ def diagnose(
             elif what == "opportunities":
                 result = result.opportunities
     if json_:
-        from journeylens.diagnose.steps import jsonable, records
+        from journeylens._util.plain import plain, records
 
         if hasattr(result, "to_dict") and not hasattr(result, "columns"):
             print_json(result.to_dict())
@@ -119,7 +119,7 @@ def diagnose(
         elif what == "causes":
             print_json([c.to_dict() for c in result])
         else:
-            print_json(jsonable(result))
+            print_json(plain(result))
         return
     _present(what, result)
 

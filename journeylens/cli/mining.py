@@ -236,9 +236,9 @@ def stats(
             "pingpong": lambda: st.ping_pong(events, by=by),  # type: ignore[arg-type]
         }[what]()
     if json_:
-        from journeylens.mining.dfg import _records
+        from journeylens._util.plain import records
 
-        print_json(_records(frame))
+        print_json(records(frame))
         return
     from journeylens.mining.processmap import humanize_seconds
 

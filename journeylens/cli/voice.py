@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from journeylens._util.plain import records
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.errors import InputError
 
@@ -30,11 +31,6 @@ TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="A survey (e.g. csat_install) or outcome (churn).")
 ]
 SeedOpt = Annotated[int, typer.Option(help="Random seed (results are deterministic).")]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
 
 
 def _cell(value: Any) -> str:
@@ -157,7 +153,7 @@ def voice_metrics_cmd(
             ws, journey=journey, survey=survey, outcome=outcome, by=by, min_n=min_n
         )
     if json_:
-        print_json(_records(frame))
+        print_json(records(frame))
         return
     show = frame.dropna(axis=1, how="all").copy()
     for m in ("mean", "top2", "nps", "rate"):

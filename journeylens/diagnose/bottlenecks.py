@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from journeylens.diagnose.steps import records, steps
+from journeylens._util.plain import records
+from journeylens.diagnose.steps import steps
 from journeylens.errors import InputError
 from journeylens.mining.cases import _quantile, case_table
 

@@ -33,9 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeylens._util.plain import plain, records
 from journeylens.diagnose.bottlenecks import Bottlenecks, bottlenecks
 from journeylens.diagnose.case_units import case_causes
-from journeylens.diagnose.steps import jsonable, months, records, steps
+from journeylens.diagnose.steps import months, steps
 from journeylens.diagnose.waste import (
     Waste,
     repeated_requests,
@@ -373,7 +374,7 @@ def opportunities(
         moved.sort(key=lambda o, k=key, s=sign: (-s * o[k], o["rank"]))
         for i, o in enumerate(moved, 1):
             o[rank] = i
-    return [jsonable(o) for o in out]
+    return [plain(o) for o in out]
 
 
 #: Which journey feature an opportunity changes, and how, for the driver model's what-if.

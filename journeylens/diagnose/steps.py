@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -102,28 +101,3 @@ def request_key(activity: str) -> str:
     if ":" in activity:
         return activity.split(":", 1)[1].strip()
     return activity
-
-
-def jsonable(value: Any) -> Any:
-    """numpy scalars, NaN and tuples as plain JSON values."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def records(frame) -> list[dict[str, Any]]:
-    return [jsonable(r) for r in frame.to_dict("records")]

@@ -21,12 +21,12 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from journeylens._util.plain import records
 from journeylens.diagnose.steps import (
     is_contact,
     matches,
     months,
     normalise,
-    records,
     request_key,
     steps,
 )

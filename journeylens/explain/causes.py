@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 from journeylens.mining.cases import CASE_COLUMNS
 
@@ -133,7 +134,7 @@ class Causes:
             "adjusted_for": list(self.adjusted_for),
             "extra_duration_s": self.extra_duration_s,
             "tested": self.tested,
-            "findings": [{k: _plain(v) for k, v in r.items()} for r in rows],
+            "findings": [{k: plain(v) for k, v in r.items()} for r in rows],
             "tree": self.tree,
         }
 
@@ -149,14 +150,6 @@ class Causes:
 
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences(10))
         return f"<p>{html.escape(repr(self).splitlines()[0])}</p><ol>{items}</ol>"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
 
 
 # --------------------------------------------------------------------------- core

@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
-from journeylens.explain.split import _plain, candidate_features, feature_unit
+from journeylens.explain.split import candidate_features, feature_unit
 
 __all__ = ["Drivers", "journey_features", "key_drivers", "relative_weights"]
 
@@ -439,15 +440,15 @@ class Drivers:
             "method": self.method,
             "kind": self.kind,
             "n": self.n,
-            "r2": _plain(self.r2),
-            "stability": _plain(self.stability),
+            "r2": plain(self.r2),
+            "stability": plain(self.stability),
             "n_boot": self.n_boot,
-            "drivers": [{k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
+            "drivers": [{k: plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
             "notes": self.notes,
             "correlated": [list(c) for c in self.correlated],
             "warnings": self.warnings,
             "levels": [
-                {k: _plain(v) for k, v in r.items()}
+                {k: plain(v) for k, v in r.items()}
                 for r in self.levels.astype(object)
                 .where(self.levels.notna(), None)
                 .to_dict("records")

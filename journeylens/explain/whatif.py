@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 from journeylens.explain.drivers import _design, _logit, _ols, _single_threaded
-from journeylens.explain.split import _plain, feature_unit
+from journeylens.explain.split import feature_unit
 
 __all__ = ["WhatIf", "what_if"]
 
@@ -40,7 +41,7 @@ class WhatIf:
     label: str = "association-based estimate (regression on observed journeys), not a causal effect"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in self.__dict__.items()}
+        return {k: plain(v) for k, v in self.__dict__.items()}
 
     def sentence(self) -> str:
         unit = " percentage points" if self.kind == "binary" else " points"

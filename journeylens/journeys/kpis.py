@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from journeylens._util.plain import records
 from journeylens.errors import InputError
 from journeylens.journeys import frame as jf
 from journeylens.journeys import store as _journey_store
@@ -80,29 +81,6 @@ def _num(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: NaN/NA → None, numpy scalars → Python, timestamps → ISO text."""
-    out = []
-    for row in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in row.items():
-            if isinstance(v, pd.Timestamp):
-                clean[k] = v.isoformat(sep=" ")
-            elif isinstance(v, list | tuple | dict | str | bool) or v is None:
-                clean[k] = v
-            elif v is pd.NA:
-                clean[k] = None
-            elif hasattr(v, "item"):
-                v = v.item()
-                clean[k] = None if isinstance(v, float) and math.isnan(v) else v
-            elif isinstance(v, float) and math.isnan(v):
-                clean[k] = None
-            else:
-                clean[k] = v
-        out.append(clean)
-    return out
 
 
 # --------------------------------------------------------------------------- touchpoints
@@ -498,11 +476,11 @@ class Watermelon:
             "promise": self.promise,
             "promise_attainment": self.promise_attainment,
             "summary": self.summary,
-            "touchpoints": _records(self.touchpoints),
-            "decomposition": _records(self.decomposition),
-            "contributors": _records(self.contributors),
-            "promise_window": _records(self.promise_window),
-            "stages": _records(self.stages),
+            "touchpoints": records(self.touchpoints),
+            "decomposition": records(self.decomposition),
+            "contributors": records(self.contributors),
+            "promise_window": records(self.promise_window),
+            "stages": records(self.stages),
         }
 
     def _repr_html_(self) -> str:
@@ -762,9 +740,9 @@ class JourneyMap:
             "lanes": self.lanes,
             "instances": self.instances,
             "grid": self.grid(),
-            "cells": _records(self.cells),
-            "handoffs": _records(self.handoffs),
-            "stage_summary": _records(self.stage_summary),
+            "cells": records(self.cells),
+            "handoffs": records(self.handoffs),
+            "stage_summary": records(self.stage_summary),
         }
 
     def _repr_html_(self) -> str:

@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from journeylens._util.frames import from_ipc, to_ipc
+from journeylens._util.plain import plain
 from journeylens.store.derived import has_table
 
 if TYPE_CHECKING:
@@ -46,13 +47,14 @@ PARTS = ("instances", "touchpoints", "places", "paths")
 
 def _key(journey: Journey) -> str:
     text = json.dumps(
-        {
-            "version": STORE_VERSION,
-            "definition": journey.definition.to_dict(),
-            "case_attributes": journey._case_attributes,
-        },
+        plain(
+            {
+                "version": STORE_VERSION,
+                "definition": journey.definition.to_dict(),
+                "case_attributes": journey._case_attributes,
+            }
+        ),
         sort_keys=True,
-        default=str,
     )
     return hashlib.sha1(text.encode()).hexdigest()
 

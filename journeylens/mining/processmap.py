@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 
 __all__ = ["ProcessMap", "humanize_seconds"]
@@ -100,7 +101,7 @@ def _arc(source: str, target: str, kind: str, synthetic: bool, count: int) -> di
 
 
 def _clean(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(k): _jsonable(v) for k, v in row.items()}
+    return {str(k): plain(v) for k, v in row.items()}
 
 
 def _node_key(node: str | None) -> tuple[bool, str]:
@@ -112,17 +113,6 @@ def _is_missing(value: Any) -> bool:
     if isinstance(value, float):  # numpy float64 is a float subclass
         return math.isnan(value)
     return value is None or value is pd.NA or value is pd.NaT
-
-
-def _jsonable(value: Any) -> Any:
-    """numpy / pandas scalars -> plain Python; NaN -> None (JSON has no NaN)."""
-    if _is_missing(value):
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
 
 
 def _counts(value: Any, what: str) -> dict[str, int]:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from journeylens._util.plain import records
 from journeylens.errors import InputError, JourneylensError
 from journeylens.web import journey_views, views
 from journeylens.web.comments import comment_target
@@ -141,7 +142,7 @@ def comments(request: Request) -> dict[str, Any]:
     if kind or target:
         comment_target(data, kind or "", target or "", p.get("journey") or None)
     rows = data.comments(target_kind=kind, target=target)
-    return {"comments": views._records(rows)}
+    return {"comments": records(rows)}
 
 
 async def add_comment(request: Request) -> Response:

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from journeylens._util.plain import records
 from journeylens.errors import InputError, JourneylensError
 from journeylens.mining.processmap import humanize_seconds
 from journeylens.web import api, journey_views, views
@@ -274,7 +275,7 @@ def comments_list(request: Request) -> Response:
     kind, target, journey = p.get("target_kind", ""), p.get("target", ""), p.get("journey") or None
     comment_target(data, kind, target, journey)
     rows = data.comments(target_kind=kind, target=target)
-    return render(request, "_comments.html", comments=views._records(rows), kind=kind,
+    return render(request, "_comments.html", comments=records(rows), kind=kind,
                   target=target, journey=journey)  # fmt: skip
 
 
@@ -295,7 +296,7 @@ def _save_comment(request: Request, session: Any, form: dict[str, Any]) -> Respo
     data.add_comment(target_kind=kind, target=target, journey=journey, author=session.user,
                      body=str(form.get("body", "")))  # fmt: skip
     rows = data.comments(target_kind=kind, target=target)
-    return render(request, "_comments.html", comments=views._records(rows), kind=kind,
+    return render(request, "_comments.html", comments=records(rows), kind=kind,
                   target=target, journey=journey)  # fmt: skip
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from journeylens._util.plain import plain, records
 from journeylens.errors import InputError
 from journeylens.mining.processmap import humanize_seconds
 from journeylens.web.data import WorkspaceData
-from journeylens.web.views import _num, _records, pct, sparkline
+from journeylens.web.views import pct, sparkline
 from journeylens.workspace import Workspace
 
 __all__ = ["check_touchpoint", "detail", "drivers", "summaries"]
@@ -45,15 +46,15 @@ def _summary(ws: Workspace, name: str) -> dict[str, Any]:
         "owner": d.owner,
         "description": d.description,
         "instances": int(wm.instances),
-        "promise": _num(wm.promise_attainment),
+        "promise": plain(wm.promise_attainment),
         "promise_text": wm.promise,
-        "sla": _num(wm.sla_attainment),
+        "sla": plain(wm.sla_attainment),
         "lowest": list(wm.lowest) if wm.lowest else None,
         "flagged": bool(wm.flagged),
         "journey_red": bool(wm.journey_red),
         "touchpoints_green": bool(wm.touchpoints_green),
         "verdict": wm.summary,
-        "median_duration": humanize_seconds(_num(overall.get("median_s"))),
+        "median_duration": humanize_seconds(plain(overall.get("median_s"))),
         "satisfaction": _satisfaction(ws, name),
         "trend": [float(v) for v in trend.astype(float) if not math.isnan(v)],
         "touchpoints": len(d.touchpoints),
@@ -94,7 +95,7 @@ def _satisfaction(ws: Workspace, name: str) -> list[dict[str, Any]]:
         m = voice_metrics(ws, journey=name, survey=survey)
         if m.empty or not m["n"].iloc[0]:
             continue
-        r = {k: _num(v) for k, v in m.iloc[0].items()}
+        r = {k: plain(v) for k, v in m.iloc[0].items()}
         if r.get("metric") == "nps" and r.get("nps") is not None:
             text = f"NPS {r['nps']:+.0f} ({r['nps_low']:+.0f} to {r['nps_high']:+.0f})"
         elif r.get("mean") is not None:
@@ -126,9 +127,9 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
     scores, survey = _stage_satisfaction(ws, name)
     jmap = j.map(satisfaction=scores)
     tps = j.touchpoints()
-    kpis = {r["touchpoint"]: r for r in _records(tps)}
+    kpis = {r["touchpoint"]: r for r in records(tps)}
     grid: dict[str, list[dict[str, Any]]] = {}
-    for cell in _records(jmap.cells):
+    for cell in records(jmap.cells):
         k = kpis.get(cell["touchpoint"], {})
         sla = k.get("sla_attainment")
         grid.setdefault(f"{cell['stage']}|{cell['lane']}", []).append({
@@ -145,7 +146,7 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
             "below_sla": sla is not None and sla < 0.9,
         })  # fmt: skip
     wm = j.watermelon()
-    stages = _records(jmap.stage_summary)
+    stages = records(jmap.stage_summary)
     return {
         "stages": list(jmap.stages),
         "lanes": list(jmap.lanes),
@@ -154,19 +155,19 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
             {
                 **st,
                 "median": humanize_seconds(st.get("median_s")),
-                "contacts_per_100": _num(st.get("contacts_per_100")),
+                "contacts_per_100": plain(st.get("contacts_per_100")),
             }
             for st in stages
         ],
         "handoffs": [
             {**h, "median_wait": humanize_seconds(h.get("median_wait_s"))}
-            for h in _records(jmap.handoffs.head(10))
+            for h in records(jmap.handoffs.head(10))
         ],
         "pains": _pain_points(tps, wm),
-        "contributors": _records(wm.contributors.head(8)),
+        "contributors": records(wm.contributors.head(8)),
         "curve": _curve_svg(stages),
         "curve_survey": survey,
-        "decomposition": _records(wm.decomposition),
+        "decomposition": records(wm.decomposition),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from journeylens._util.plain import plain, records
 from journeylens.errors import InputError
 from journeylens.mining.dfg import discover_dfg
 from journeylens.mining.filters import (
@@ -49,23 +50,6 @@ def pct(share: float | None, digits: int = 0) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "–"
     return f"{100 * share:.{digits}f}%"
-
-
-def _num(value: Any) -> Any:
-    """Plain Python for JSON (NaN → None, numpy scalars → int/float, timestamps → text)."""
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat(sep=" ")
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _num(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 # ---------------------------------------------------------------------- request filters
@@ -214,10 +198,10 @@ def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int =
         .to_pyarrow()
         .to_pandas()
     )
-    records = _records(rows)
-    for r in records:
+    cases = records(rows)
+    for r in cases:
         r["duration"] = humanize_seconds(r["duration_s"])
-    return {"total": total, "shown": len(records), "attributes": attrs, "cases": records}
+    return {"total": total, "shown": len(cases), "attributes": attrs, "cases": cases}
 
 
 def selection_filter(vocab: Vocabulary, params: Mapping[str, str]) -> tuple[Filter | None, str]:
@@ -259,20 +243,20 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
         r = row._asdict()
         events.append({
             "activity": r["activity"],
-            "timestamp": _num(r["timestamp"]),
+            "timestamp": plain(r["timestamp"]),
             "since_start": humanize_seconds((r["timestamp"] - start).total_seconds()),
-            "resource": _num(r.get("resource")),
-            "lane": _num(r.get("department")) or "–",
-            "channel": _num(r.get("channel")),
+            "resource": plain(r.get("resource")),
+            "lane": plain(r.get("department")) or "–",
+            "channel": plain(r.get("channel")),
         })  # fmt: skip
     end = rows["timestamp"].iloc[-1]
     detail = {
         "case_id": case_id,
-        "start": _num(start),
-        "end": _num(end),
+        "start": plain(start),
+        "end": plain(end),
         "duration_s": (end - start).total_seconds(),
         "duration": humanize_seconds((end - start).total_seconds()),
-        "attributes": {a: _num(rows[a].iloc[0]) for a in attrs},
+        "attributes": {a: plain(rows[a].iloc[0]) for a in attrs},
         "events": events,
         "lanes": list(dict.fromkeys(e["lane"] for e in events)),
         "survey": _survey_answers(ws, case_id, {a: rows[a].iloc[0] for a in attrs}),
@@ -292,7 +276,7 @@ def _survey_answers(ws: Workspace, case_id: str, attrs: dict[str, Any]) -> list[
         rows = t.filter(t.customer_id == str(attrs["customer_id"]))
     else:
         return []
-    return _records(rows.limit(20).to_pyarrow().to_pandas())
+    return records(rows.limit(20).to_pyarrow().to_pandas())
 
 
 def timeline_svg(detail: dict[str, Any], *, width: int = 900) -> str:
@@ -400,8 +384,8 @@ def variant_table(ws: Workspace, query: Query, *, top: int = 50) -> list[dict[st
             "cases": int(row.count),
             "share": float(row.share),
             "cumulative_share": float(row.cumulative_share),
-            "median_duration_s": _num(row.median_duration_s),
-            "median_duration": humanize_seconds(_num(row.median_duration_s)),
+            "median_duration_s": plain(row.median_duration_s),
+            "median_duration": humanize_seconds(plain(row.median_duration_s)),
         })  # fmt: skip
     return out
 
@@ -431,5 +415,5 @@ def data_quality(ws: Workspace, *, limit: int = 100) -> dict[str, Any]:
     return {
         "sources": sources,
         "reasons": [{"reason": r, "column": c, "rows": n} for r, c, n in reasons],
-        "rejects": _records(sample),
+        "rejects": records(sample),
     }
