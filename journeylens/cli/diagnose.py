@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from journeylens._util.fmt import share
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
 
@@ -29,7 +30,7 @@ def _cell(column: str, value: Any) -> str:
     if column.endswith("_s") and isinstance(value, int | float):
         return humanize_seconds(float(value))
     if column.startswith("share") or column in ("predictability", "human_share", "reject_rate"):
-        return f"{value:.1%}" if isinstance(value, float) else str(value)
+        return f"{share(value)}" if isinstance(value, float) else str(value)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):

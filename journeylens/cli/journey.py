@@ -17,6 +17,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from journeylens._util.fmt import share
 from journeylens._util.plain import records
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
@@ -40,7 +41,7 @@ OptionalName = Annotated[
 def _pct(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{x:.1%}"
+    return f"{share(x)}"
 
 
 def _num(x: Any, fmt: str = "{:.2f}") -> str:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from journeylens._util.fmt import share
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
 from journeylens.errors import InputError
@@ -154,8 +155,8 @@ def variants(
         t.add_row(
             str(i),
             f"{r['count']:,}",
-            f"{r['share']:.1%}",
-            f"{r['cumulative_share']:.1%}",
+            f"{share(r['share'])}",
+            f"{share(r['cumulative_share'])}",
             humanize_seconds(r["median_duration_s"]),
             seq if len(seq) < 120 else seq[:117] + "...",
         )

@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from journeylens._util.fmt import share
 from journeylens._util.plain import records
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.errors import InputError
@@ -159,7 +160,7 @@ def voice_metrics_cmd(
     for m in ("mean", "top2", "nps", "rate"):
         if m in show and f"{m}_low" in show:
             pct = m in ("top2", "rate")
-            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.2f}")
+            fmt = share if pct else (lambda v: f"{v:.2f}")
             show[m] = [
                 f"{fmt(v)} [{fmt(lo)}, {fmt(hi)}]" if v == v else ""
                 for v, lo, hi in zip(show[m], show[f"{m}_low"], show[f"{m}_high"], strict=True)
@@ -167,7 +168,7 @@ def voice_metrics_cmd(
             show = show.drop(columns=[f"{m}_low", f"{m}_high"])
     show = show.drop(columns=[c for c in ("metric", "promoters", "detractors") if c in show])
     if "response_rate" in show:
-        show["response_rate"] = [f"{v:.0%}" for v in show["response_rate"]]
+        show["response_rate"] = [f"{share(v)}" for v in show["response_rate"]]
     _table(show, "voice metrics (95% intervals)")
 
 

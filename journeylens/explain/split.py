@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util.fmt import share
 from journeylens._util.plain import plain
 from journeylens.errors import InputError
 
@@ -379,7 +380,7 @@ def _finding(r: dict[str, Any], label_low: str) -> str:
             f"Cohen's d = {r['effect']:.2f})"
         )
     return (
-        f"{r['low']:.0%} of {label_low} have {name}, against {r['high']:.0%} of high scorers "
+        f"{share(r['low'])} of {label_low} have {name}, against {share(r['high'])} of high scorers "
         f"({100 * r['difference']:+.0f} points, 95% CI {100 * r['difference_low']:+.0f} to "
         f"{100 * r['difference_high']:+.0f})"
     )

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from journeylens._util.fmt import exact_duration as format_duration
 from journeylens.errors import InputError
 from journeylens.mining.filters import Filter, filter_from_dict, parse_duration
 from journeylens.store.workspace import CONFIG_NAME
@@ -96,22 +97,6 @@ def slug(text: str) -> str:
     """
     s = re.sub(r"[^0-9a-zA-Z]+", "_", text.strip().lower()).strip("_")
     return s or "x"
-
-
-def format_duration(seconds: float | None) -> str | None:
-    """Seconds as the shortest exact duration text :func:`~journeylens.mining.filters.parse_duration` reads.
-
-    Examples
-    --------
-    >>> format_duration(864000), format_duration(5400), format_duration(600), format_duration(7)
-    ('10d', '90min', '10min', '7s')
-    """
-    if seconds is None:
-        return None
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds}s"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
+from journeylens._util.fmt import duration as humanize_seconds
 from journeylens._util.plain import plain
 from journeylens.errors import InputError
 
@@ -66,28 +67,6 @@ _PAD_X, _PAD_Y = 12, 8
 _H_GAP, _V_GAP = 36, 56
 _MARGIN = 24
 _TERMINAL_R = 13
-
-
-def humanize_seconds(seconds: float | None) -> str:
-    """Format a duration in seconds the way a process analyst reads it.
-
-    Values under ten units get one decimal, larger ones none.
-
-    Examples
-    --------
-    >>> humanize_seconds(276480), humanize_seconds(14760), humanize_seconds(720)
-    ('3.2 d', '4.1 h', '12 min')
-    >>> humanize_seconds(None)
-    '–'
-    """
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    value, unit = float(seconds), "s"
-    for name, size in (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(value) >= size:
-            value, unit = value / size, name
-            break
-    return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
 
 
 def _terminal(node_id: str, kind: str, count: int) -> dict[str, Any]:

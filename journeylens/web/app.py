@@ -27,9 +27,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from journeylens._util import fmt
 from journeylens._util.plain import records
 from journeylens.errors import InputError, JourneylensError
-from journeylens.mining.processmap import humanize_seconds
 from journeylens.web import api, journey_views, views
 from journeylens.web.accounts import Users
 from journeylens.web.comments import comment_target
@@ -53,9 +53,10 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters["duration"] = humanize_seconds
-_ENV.filters["pct"] = views.pct
-_ENV.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
+# The one format of each kind of number (journeylens._util.fmt), as the templates' filters.
+_ENV.filters["duration"] = fmt.duration
+_ENV.filters["pct"] = fmt.share
+_ENV.filters["num"] = fmt.number
 _ENV.filters["query"] = lambda d: urlencode(d)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from journeylens._util.fmt import duration, share
 from journeylens._util.plain import plain, records
 from journeylens.errors import InputError
 from journeylens.mining.dfg import discover_dfg
@@ -26,30 +27,17 @@ from journeylens.mining.filters import (
     filter_from_dict,
     parse_filter_options,
 )
-from journeylens.mining.processmap import ProcessMap, humanize_seconds
+from journeylens.mining.processmap import ProcessMap
 from journeylens.web.data import Vocabulary, WorkspaceData
 from journeylens.workspace import Workspace
 
-__all__ = ["MapOptions", "Query", "pct"]
+__all__ = ["MapOptions", "Query"]
 
 _MEASURES = ("frequency", "performance")
 _STATISTICS = {"frequency": ("absolute", "cases"),
                "performance": ("mean", "median", "p90", "min", "max", "total")}  # fmt: skip
 #: Above this many events the maps use approximate duration quantiles (much cheaper).
 _EXACT_LIMIT = 1_000_000
-
-
-def pct(share: float | None, digits: int = 0) -> str:
-    """A share as people read it.
-
-    Examples
-    --------
-    >>> pct(0.4123), pct(None), pct(0.5, 1)
-    ('41%', '–', '50.0%')
-    """
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "–"
-    return f"{100 * share:.{digits}f}%"
 
 
 # ---------------------------------------------------------------------- request filters
@@ -200,7 +188,7 @@ def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int =
     )
     cases = records(rows)
     for r in cases:
-        r["duration"] = humanize_seconds(r["duration_s"])
+        r["duration"] = duration(r["duration_s"])
     return {"total": total, "shown": len(cases), "attributes": attrs, "cases": cases}
 
 
@@ -244,7 +232,7 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
         events.append({
             "activity": r["activity"],
             "timestamp": plain(r["timestamp"]),
-            "since_start": humanize_seconds((r["timestamp"] - start).total_seconds()),
+            "since_start": duration((r["timestamp"] - start).total_seconds()),
             "resource": plain(r.get("resource")),
             "lane": plain(r.get("department")) or "–",
             "channel": plain(r.get("channel")),
@@ -255,7 +243,7 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
         "start": plain(start),
         "end": plain(end),
         "duration_s": (end - start).total_seconds(),
-        "duration": humanize_seconds((end - start).total_seconds()),
+        "duration": duration((end - start).total_seconds()),
         "attributes": {a: plain(rows[a].iloc[0]) for a in attrs},
         "events": events,
         "lanes": list(dict.fromkeys(e["lane"] for e in events)),
@@ -316,7 +304,7 @@ def timeline_svg(detail: dict[str, Any], *, width: int = 900) -> str:
     out.append(
         f'<text x="{left}" y="{height - 6}" font-size="11" fill="#555">{escape(str(t0))}</text>'
         f'<text x="{width - right}" y="{height - 6}" font-size="11" fill="#555" '
-        f'text-anchor="end">+{escape(humanize_seconds(span))}</text></svg>'
+        f'text-anchor="end">+{escape(duration(span))}</text></svg>'
     )
     return "".join(out)
 
@@ -340,11 +328,11 @@ def log_overview(ws: Workspace) -> dict[str, Any]:
     cases = info["cases"] or 1
     return {
         "info": info,
-        "median_duration": humanize_seconds(med),
-        "p90_duration": humanize_seconds(p90),
+        "median_duration": duration(med),
+        "p90_duration": duration(p90),
         "weekly": [[w.isoformat(), n] for w, n in weekly[:-1]],  # the last week is partial
         "activities": [
-            {"activity": a, "events": n, "cases": c, "share": pct(c / cases)} for a, n, c in top
+            {"activity": a, "events": n, "cases": c, "share": share(c / cases)} for a, n, c in top
         ],
     }
 
@@ -385,7 +373,7 @@ def variant_table(ws: Workspace, query: Query, *, top: int = 50) -> list[dict[st
             "share": float(row.share),
             "cumulative_share": float(row.cumulative_share),
             "median_duration_s": plain(row.median_duration_s),
-            "median_duration": humanize_seconds(plain(row.median_duration_s)),
+            "median_duration": duration(plain(row.median_duration_s)),
         })  # fmt: skip
     return out
 
@@ -400,7 +388,7 @@ def data_quality(ws: Workspace, *, limit: int = 100) -> dict[str, Any]:
             "id": s.get("id"), "path": s.get("path"), "format": s.get("format"),
             "imported": s.get("imported"), "read": read, "loaded": rows.get("loaded"),
             "rejected": rows.get("rejected"), "merged": rows.get("merged"),
-            "rejected_share": pct((rows.get("rejected") or 0) / read, 1) if read else "–",
+            "rejected_share": share((rows.get("rejected") or 0) / read) if read else "–",
             "mapping": s.get("mapping") or {},
         })  # fmt: skip
     con = ws.con
