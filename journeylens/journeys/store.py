@@ -33,7 +33,7 @@ import pandas as pd
 
 from journeylens._util.frames import from_ipc, to_ipc
 from journeylens._util.plain import plain
-from journeylens.store.derived import has_table
+from journeylens._util.sql import has_table
 
 if TYPE_CHECKING:
     from journeylens.journeys.journey import Journey

@@ -21,12 +21,15 @@ import ibis
 import pyarrow as pa
 import yaml
 
+from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.store import derived, ingest, readers
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "WorkspaceStore", "configure"]
 
 CONFIG_NAME = "journeylens.yaml"
+#: Rejected rows are listed and exported by source, then in the order of the file's lines.
+_REJECTS_ORDER = 'source_id, coalesce(line, "row"), "row"'
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DB_NAME = "journeylens.duckdb"
 _HEADER = (
@@ -373,7 +376,7 @@ class WorkspaceStore:
         empty = not con.execute("SELECT count(*) FROM events").fetchone()[0]
         select = []
         for col, typ in incoming.items():
-            q = ingest._q(col)
+            q = ident(col)
             if col not in have:
                 con.execute(f"ALTER TABLE events ADD COLUMN {q} {typ}")
             elif have[col] != typ:
@@ -466,6 +469,53 @@ class WorkspaceStore:
             ],
         }
 
+    def rejects_summary(self, *, limit: int | None = 50) -> dict[str, Any]:
+        """The source rows that could not be used: how many, why, and the first ``limit``.
+
+        What ``journeylens rejects`` and the web app's data-quality page show.  Returns
+        ``total``; ``by_reason`` (reason → rows, most frequent first); ``by_column`` (the 50
+        most frequent reason and column pairs, as ``{"reason", "column", "rows"}``); and
+        ``rows``: the first ``limit`` rejected rows (``None`` or 0: all) in source and line
+        order, each a dict of ``source_id``, ``row``, ``line``, ``reason``, ``column``,
+        ``value``, ``detail`` and ``raw``.
+
+        Examples
+        --------
+        >>> import tempfile, journeylens
+        >>> ws = journeylens.Workspace.create(tempfile.mkdtemp() + "/ws")
+        >>> ws.rejects_summary()
+        {'total': 0, 'by_reason': {}, 'by_column': [], 'rows': []}
+        >>> ws.close()
+        """
+        con = self.con
+        by_reason = con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC, reason"
+        ).fetchall()
+        by_column = con.execute(
+            'SELECT reason, "column", count(*) FROM rejects GROUP BY 1, 2 '
+            "ORDER BY 3 DESC, 1, 2 NULLS FIRST LIMIT 50"
+        ).fetchall()
+        cur = con.execute(
+            'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
+            f"ORDER BY {_REJECTS_ORDER}" + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        names = [d[0] for d in cur.description]
+        return {
+            "total": sum(n for _, n in by_reason),
+            "by_reason": dict(by_reason),
+            "by_column": [{"reason": r, "column": c, "rows": n} for r, c, n in by_column],
+            "rows": [dict(zip(names, r, strict=True)) for r in cur.fetchall()],
+        }
+
+    def export_rejects(self, path: str | os.PathLike[str]) -> int:
+        """Write every rejected row to ``path`` (Parquet for ``.parquet``, else CSV); the count."""
+        out = Path(path)
+        opts = "FORMAT parquet" if out.suffix.lower() == ".parquet" else "FORMAT csv, HEADER true"
+        self.con.execute(
+            f"COPY (SELECT * FROM rejects ORDER BY {_REJECTS_ORDER}) TO {literal(str(out))} ({opts})"
+        )
+        return int(self.con.execute("SELECT count(*) FROM rejects").fetchone()[0])
+
     def export(
         self,
         path: str | os.PathLike[str],
@@ -485,16 +535,14 @@ class WorkspaceStore:
         own = (ingest.schema.ORDER, ingest.schema.SOURCE) if fmt == "csv" else ()
         # ENUM columns leave as plain text: other tools (and XES writers) expect strings.
         columns = ", ".join(
-            f"CAST({ingest._q(c)} AS VARCHAR) AS {ingest._q(c)}"
-            if t.startswith("ENUM(")
-            else ingest._q(c)
+            f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" if t.startswith("ENUM(") else ident(c)
             for c, t in ingest._column_types(self.con, "events").items()
             if c not in own
         )
         ordered = f"SELECT {columns} FROM events ORDER BY case_id, timestamp, event_index"
         if fmt in ("csv", "parquet"):
             opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
-            self.con.execute(f"COPY ({ordered}) TO {ingest._lit(str(out))} ({opts})")
+            self.con.execute(f"COPY ({ordered}) TO {literal(str(out))} ({opts})")
             return out
         from journeylens.store.xes import write_xes
 

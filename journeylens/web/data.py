@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from journeylens._util.sql import has_table, ident
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.web.cache import MISSING, ResultStore, persistable
 from journeylens.workspace import CONFIG_NAME, DB_NAME, Workspace, configure
@@ -81,7 +82,7 @@ class Vocabulary:
         for col in self.case_attributes:
             if col not in cols:
                 continue
-            q = '"' + col.replace('"', '""') + '"'
+            q = ident(col)
             rows = con.execute(
                 f"SELECT {q} FROM cases WHERE {q} IS NOT NULL GROUP BY 1 "
                 "HAVING count(*) > 0 ORDER BY count(*) DESC LIMIT 51"
@@ -307,8 +308,7 @@ class WorkspaceData:
                  journey: str | None = None) -> pd.DataFrame:  # fmt: skip
         """Comments, newest first, optionally for one target (not cached: they change often)."""
         with self.open() as ws:
-            tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
-            if "comments" not in tables:
+            if not has_table(ws.con, "comments"):
                 return pd.DataFrame(
                     columns=["id", "target_kind", "target", "journey", "author", "created", "body"]
                 )

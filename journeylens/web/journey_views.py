@@ -15,6 +15,7 @@ import pandas as pd
 
 from journeylens._util.fmt import duration, share
 from journeylens._util.plain import plain, records
+from journeylens._util.sql import has_table
 from journeylens.errors import InputError
 from journeylens.web.data import WorkspaceData
 from journeylens.web.views import sparkline
@@ -73,7 +74,7 @@ def summaries(data: WorkspaceData) -> list[dict[str, Any]]:
 def _surveys(ws: Workspace) -> list[str]:
     from journeylens.voice.join import responses_frame
 
-    if "responses" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+    if not has_table(ws.con, "responses"):
         return []
     return sorted(responses_frame(ws)["survey"].dropna().unique())
 
@@ -81,7 +82,7 @@ def _surveys(ws: Workspace) -> list[str]:
 def _outcomes(ws: Workspace) -> list[str]:
     from journeylens.voice.join import outcomes_frame
 
-    if "outcomes" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+    if not has_table(ws.con, "outcomes"):
         return []
     return sorted(outcomes_frame(ws)["outcome"].dropna().unique())
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from journeylens._util.fmt import duration, share
 from journeylens._util.plain import plain, records
+from journeylens._util.sql import has_table
 from journeylens.errors import InputError
 from journeylens.mining.dfg import discover_dfg
 from journeylens.mining.filters import (
@@ -254,8 +255,7 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
 
 def _survey_answers(ws: Workspace, case_id: str, attrs: dict[str, Any]) -> list[dict[str, Any]]:
     """Survey answers of the case (voice tables), matched by case id or customer id."""
-    tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
-    if "responses" not in tables:
+    if not has_table(ws.con, "responses"):
         return []
     t = ws.backend.table("responses")
     if "case_id" in t.columns:
@@ -391,17 +391,5 @@ def data_quality(ws: Workspace, *, limit: int = 100) -> dict[str, Any]:
             "rejected_share": share((rows.get("rejected") or 0) / read) if read else "–",
             "mapping": s.get("mapping") or {},
         })  # fmt: skip
-    con = ws.con
-    reasons = con.execute(
-        'SELECT reason, "column", count(*) FROM rejects GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 50'
-    ).fetchall()
-    sample = con.execute(
-        'SELECT source_id, "row", line, reason, "column", value, detail FROM rejects '
-        'ORDER BY source_id, "row" LIMIT ?',
-        [limit],
-    ).df()
-    return {
-        "sources": sources,
-        "reasons": [{"reason": r, "column": c, "rows": n} for r, c, n in reasons],
-        "rejects": records(sample),
-    }
+    rejects = ws.rejects_summary(limit=limit)
+    return {"sources": sources, "reasons": rejects["by_column"], "rejects": plain(rejects["rows"])}
