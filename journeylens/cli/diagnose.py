@@ -69,7 +69,9 @@ def diagnose(
     ] = None,
     contacts: Annotated[
         list[str] | None,
-        typer.Option(help="Glob of customer-contact activities, e.g. 'Customer call*'."),
+        typer.Option(
+            help="Customer-contact activities: a name or glob (case ignored) or re:REGEX."
+        ),
     ] = None,
     no_voice: Annotated[
         bool, typer.Option("--no-voice", help="Skip the survey driver model (faster).")

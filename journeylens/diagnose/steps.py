@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from journeylens._util.patterns import column_matches
 from journeylens.mining.cases import _BASE, _optional, _require, _seconds, _window
 from journeylens.schema import ACTIVITY, CASE, DEPARTMENT, RESOURCE, START, TIMESTAMP
 
@@ -21,28 +22,19 @@ from journeylens.schema import ACTIVITY, CASE, DEPARTMENT, RESOURCE, START, TIME
 DEFAULT_CONTACTS: tuple[str, ...] = ("Customer call*", "Customer chat*", "Customer email*")
 
 
-def _like(pattern: str) -> str:
-    out = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return out.replace("*", "%").replace("?", "_")
-
-
-def matches(column: ir.StringValue, patterns: Sequence[str]) -> ir.BooleanValue:
-    """True where ``column`` matches one of the glob ``patterns`` (case-insensitive)."""
-    cond = ibis.literal(False)
-    for p in patterns:
-        cond = cond | column.lower().like(_like(p.lower()))
-    return cond
-
-
 def is_contact(events: ir.Table, contacts: Sequence[str] | None) -> ir.BooleanValue:
-    """Customer-initiated contacts: matching ``contacts`` globs, or the default rule.
+    """Customer-initiated contacts: matching ``contacts`` patterns, or the default rule.
+
+    Patterns follow the one activity-pattern rule (:mod:`journeylens._util.patterns`): globs
+    ignore case, ``re:`` regexes match as written — the same activities a journey's contact
+    patterns pick.
 
     Default: events of a department called "Customer" (or "Customers") whose activity names
     the customer's call, chat or email.
     """
     if contacts is not None:
-        return matches(events[ACTIVITY], contacts)
-    rule = matches(events[ACTIVITY], DEFAULT_CONTACTS)
+        return column_matches(events[ACTIVITY], contacts)
+    rule = column_matches(events[ACTIVITY], DEFAULT_CONTACTS)
     if DEPARTMENT in events.columns:
         rule = rule & events[DEPARTMENT].lower().isin(["customer", "customers"]).fill_null(False)
     return rule

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from journeylens._util.fmt import share
+from journeylens._util.patterns import column_matches
 from journeylens._util.plain import records
 from journeylens.diagnose.steps import (
     is_contact,
-    matches,
     months,
     normalise,
     request_key,
@@ -261,10 +261,10 @@ def rubber_stamps(
     st = steps(events, contacts=contacts)
     w = ibis.window(group_by=st.case_id, order_by=[st.timestamp, st.begin])
     nxt = st.mutate(next_activity=st.activity.lead().over(w))
-    cand = nxt.filter(matches(nxt.activity, approvals))
+    cand = nxt.filter(column_matches(nxt.activity, approvals))
     cand = cand.mutate(
-        rejected=matches(cand.next_activity.fill_null(""), rejections)
-        & ~matches(cand.activity, rejections)
+        rejected=column_matches(cand.next_activity.fill_null(""), rejections)
+        & ~column_matches(cand.activity, rejections)
     )
     stats = (
         cand.group_by("activity")
