@@ -7,7 +7,6 @@ State-changing calls need the ``X-CSRF-Token`` header; ``GET /api/session`` retu
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +16,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from journeylens._util.plain import records
-from journeylens.errors import InputError, JourneylensError
+from journeylens.errors import InputError
 from journeylens.web import journey_views, views
 from journeylens.web.comments import comment_target
-from journeylens.web.data import Busy, WorkspaceData
-
-log = logging.getLogger("journeylens.web")
+from journeylens.web.data import WorkspaceData
+from journeylens.web.errors import http_error
 
 __all__ = ["OPENAPI", "routes"]
 
@@ -34,17 +32,9 @@ def _endpoint(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
                 result = await fn(request)
             else:
                 result = await run_in_threadpool(fn, request)
-        except Busy as e:
-            return JSONResponse({"error": str(e)}, status_code=503)
-        except InputError as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
-        except JourneylensError as e:
-            return JSONResponse({"error": str(e)}, status_code=500)
-        except Exception as e:  # an analysis failed: answer JSON, log the trace
-            log.exception("%s failed", request.url.path)
-            return JSONResponse(
-                {"error": f"the analysis failed ({type(e).__name__}: {e})"}, status_code=500
-            )
+        except Exception as e:  # one status and message per failure, the API as the pages
+            status, message = http_error(e, path=request.url.path)
+            return JSONResponse({"error": message}, status_code=status)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)

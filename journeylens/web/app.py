@@ -34,6 +34,7 @@ from journeylens.web import api, journey_views, views
 from journeylens.web.accounts import Users
 from journeylens.web.comments import comment_target
 from journeylens.web.data import Busy, WorkspaceData
+from journeylens.web.errors import http_error
 from journeylens.web.security import (
     SessionAuth,
     Signer,
@@ -85,15 +86,8 @@ def page(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
             if inspect.iscoroutinefunction(fn):
                 return await fn(request)
             return await run_in_threadpool(fn, request)
-        except Busy as e:
-            status, message = 503, str(e)
-        except InputError as e:
-            status, message = 400, str(e)
-        except JourneylensError as e:
-            status, message = 500, str(e)
-        except Exception as e:  # an analysis failed: say so on the page, log the trace
-            log.exception("%s failed", request.url.path)
-            status, message = 500, f"the analysis failed ({type(e).__name__}: {e})"
+        except Exception as e:  # one status and message per failure, the pages as the API
+            status, message = http_error(e, path=request.url.path)
         if partial:
             return HTMLResponse(
                 f'<p class="error" role="alert">{Markup.escape(message)}</p>', status
