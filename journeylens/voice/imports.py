@@ -459,7 +459,9 @@ def _build_outcomes(con, staged, found, report, outcome_name: str | None, dayfir
         )
     types = ingest._column_types(con, STAGING)
     date = _date_expr(con, found.get("date"), types, dayfirst, report.warnings)
-    date_raw = f"CAST({ident(found['date'])} AS VARCHAR)" if "date" in found else "NULL"
+    date_raw = (
+        f"CAST({ident(found['date'])} AS VARCHAR)" if "date" in found else "CAST(NULL AS VARCHAR)"
+    )
     outcome = _text(found.get("outcome"))
     if outcome_name is not None:
         outcome = f"coalesce({outcome}, {literal(outcome_name)})"
