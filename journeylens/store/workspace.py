@@ -34,6 +34,7 @@ import ibis
 import pyarrow as pa
 import yaml
 
+from journeylens._util.plain import plain
 from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.store import derived, ingest, readers
@@ -103,7 +104,7 @@ def workspace_state(path: str | os.PathLike[str]) -> str:
 
 
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(plain(value), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

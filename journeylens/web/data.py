@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from journeylens._util.plain import plain
 from journeylens._util.sql import has_table, ident
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.store.workspace import workspace_state
@@ -354,4 +355,4 @@ class WorkspaceData:
             finally:
                 con.close()
         return {"id": new_id, "target_kind": target_kind, "target": target, "journey": journey,
-                "author": author, "created": created.isoformat(sep=" "), "body": body}  # fmt: skip
+                "author": author, "created": plain(created), "body": body}  # fmt: skip
