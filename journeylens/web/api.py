@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from journeylens._util.plain import records
+from journeylens._util.plain import plain, records
 from journeylens.errors import InputError
 from journeylens.web import journey_views, views
 from journeylens.web.comments import comment_target
@@ -37,7 +37,8 @@ def _endpoint(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
             return JSONResponse({"error": message}, status_code=status)
         if isinstance(result, Response):
             return result
-        return JSONResponse(result)
+        # Every answer under the one JSON-plain rule: no NaN, numpy scalar or timestamp object.
+        return JSONResponse(plain(result))
 
     wrapped.__name__ = fn.__name__
     return wrapped
@@ -160,7 +161,7 @@ def _store_comment(request: Request, session: Any, body: dict[str, Any]) -> Resp
     saved = data.add_comment(target_kind=fields["target_kind"] or "",
                              target=fields["target"] or "", journey=fields["journey"],
                              author=session.user, body=fields["body"] or "")  # fmt: skip
-    return JSONResponse(saved, status_code=201)
+    return JSONResponse(plain(saved), status_code=201)
 
 
 def openapi(request: Request) -> dict[str, Any]:

@@ -58,3 +58,18 @@ def test_pages_and_api_answer_a_failure_alike(signed_in, monkeypatch, error, sta
     assert message.replace('"', "&#34;").replace("'", "&#39;") in page.text or message in page.text
     for leak in ("secret_col", "Binder Error", "Traceback", "ZeroDivisionError"):
         assert leak not in page.text and leak not in api.text
+
+
+def test_api_answers_are_json_plain(signed_in, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    def answer(*_args, **_kwargs):
+        return pd.DataFrame(
+            {"n": [np.int64(3)], "share": [np.nan], "at": [pd.Timestamp("2024-01-02")]}
+        )
+
+    monkeypatch.setattr(WorkspaceData, "cached", answer)
+    r = signed_in.get("/api/variants")
+    assert r.status_code == 200
+    assert r.json() == {"variants": [{"n": 3, "share": None, "at": "2024-01-02T00:00:00"}]}
