@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -55,7 +54,10 @@ def stdin_is_terminal() -> bool:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    """``data`` as JSON on stdout, under the one JSON-plain rule (:mod:`journeylens._util.plain`)."""
+    from journeylens._util.plain import dumps
+
+    sys.stdout.write(dumps(data) + "\n")
 
 
 @contextmanager

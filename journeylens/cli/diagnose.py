@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from journeylens._util.fmt import share
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
 from journeylens.cli.tables import label, new_table, print_table
@@ -32,7 +33,7 @@ def _cell(column: str, value: Any) -> str:
     if column.endswith("_s") and isinstance(value, int | float):
         return humanize_seconds(float(value))
     if column.startswith("share") or column in ("predictability", "human_share", "reject_rate"):
-        return f"{value:.1%}" if isinstance(value, float) else str(value)
+        return f"{share(value)}" if isinstance(value, float) else str(value)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -71,7 +72,9 @@ def diagnose(
     ] = None,
     contacts: Annotated[
         list[str] | None,
-        typer.Option(help="Glob of customer-contact activities, e.g. 'Customer call*'."),
+        typer.Option(
+            help="Customer-contact activities: a name or glob (case ignored) or re:REGEX."
+        ),
     ] = None,
     no_voice: Annotated[
         bool, typer.Option("--no-voice", help="Skip the survey driver model (faster).")
@@ -113,7 +116,7 @@ def diagnose(
             elif what == "opportunities":
                 result = result.opportunities
     if json_:
-        from journeylens.diagnose.steps import jsonable, records
+        from journeylens._util.plain import plain, records
 
         if hasattr(result, "to_dict") and not hasattr(result, "columns"):
             print_json(result.to_dict())
@@ -122,7 +125,7 @@ def diagnose(
         elif what == "causes":
             print_json([c.to_dict() for c in result])
         else:
-            print_json(jsonable(result))
+            print_json(plain(result))
         return
     _present(what, result)
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 import typer
 import yaml
 
+from journeylens._util.fmt import share
+from journeylens._util.plain import records
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
 from journeylens.cli.tables import label, new_table, print_table
@@ -39,7 +41,7 @@ OptionalName = Annotated[
 def _pct(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{x:.1%}"
+    return f"{share(x)}"
 
 
 def _num(x: Any, fmt: str = "{:.2f}") -> str:
@@ -223,12 +225,6 @@ def delete_cmd(name: NameArg, workspace: WorkspaceOpt = Path(".")) -> None:
 # --------------------------------------------------------------------------- analyses
 
 
-def _records(df) -> list[dict[str, Any]]:
-    from journeylens.journeys.kpis import _records as rec
-
-    return rec(df)
-
-
 @journey_app.command("kpis")
 @with_filters
 def kpis_cmd(
@@ -247,7 +243,7 @@ def kpis_cmd(
         for n in _names(ws, name):
             results[n] = ws.journey(n).kpis(by=by, filters=f)
     if json_:
-        print_json({n: _records(df) for n, df in results.items()})
+        print_json({n: records(df) for n, df in results.items()})
         return
     for n, df in results.items():
         t = new_table(title=f"journey KPIs: {n}")
@@ -256,7 +252,7 @@ def kpis_cmd(
         for col in ("journeys", "p50", "p90", "p90/p50", "promise", "handoffs", "contacts",
                     "rework", "drop-out"):  # fmt: skip
             t.add_column(col)
-        for r in _records(df):
+        for r in records(df):
             key = str(r[by])[:10] if by in ("week", "month") else str(r[by]) if by else None
             t.add_row(
                 *([key] if by else []),
@@ -290,7 +286,7 @@ def touchpoints_cmd(
     with open_workspace(workspace) as ws:
         df = ws.journey(name).touchpoints(_filter_obj(ws, _filters))
     if json_:
-        print_json(_records(df))
+        print_json(records(df))
         return
     t = new_table(
         "touchpoint",
@@ -305,7 +301,7 @@ def touchpoints_cmd(
         "repeats",
         title=f"touchpoints: {name}",
     )
-    for r in _records(df):
+    for r in records(df):
         sla = " / ".join(
             x
             for x in (
@@ -362,7 +358,7 @@ def watermelon_cmd(
         t = new_table(
             "component", "share", "mean per journey", "broken", "kept", title="where time goes"
         )
-        for r in _records(w.decomposition):
+        for r in records(w.decomposition):
             t.add_row(
                 r["component"],
                 _pct(r["share"]),
@@ -380,7 +376,7 @@ def watermelon_cmd(
                 "share",
                 title="biggest contributors",
             )
-            for r in _records(w.contributors):
+            for r in records(w.contributors):
                 t.add_row(
                     r["kind"],
                     r["where"],
@@ -405,12 +401,12 @@ def contacts_cmd(
     with open_workspace(workspace) as ws:
         df = contacts_by_stage(ws.journey(name), _filter_obj(ws, _filters))
     if json_:
-        print_json(_records(df))
+        print_json(records(df))
         return
     t = new_table(
         "stage", "contacts", "journeys with one", "per 100 journeys", title=f"contacts: {name}"
     )
-    for r in _records(df):
+    for r in records(df):
         t.add_row(
             r["stage"],
             f"{r['contacts']:,}",
@@ -439,13 +435,13 @@ def map_cmd(
     for i, lane in enumerate(m.lanes):
         if any(grid[i]):
             t.add_row(lane, *["\n".join(cell) for cell in grid[i]])
-    stats = {r["stage"]: r for r in _records(m.stage_summary)}
+    stats = {r["stage"]: r for r in records(m.stage_summary)}
     t.add_row("time in stage (median)", *[humanize_seconds(stats[s]["median_s"]) for s in m.stages])
     t.add_row("contacts / 100", *[_num(stats[s]["contacts_per_100"], "{:.1f}") for s in m.stages])
     print_table(t)
     if len(m.handoffs):
         h = new_table("from", "to", "count", "median wait", title="handoffs between lanes")
-        for r in _records(m.handoffs.head(12)):
+        for r in records(m.handoffs.head(12)):
             h.add_row(
                 f"{r['from_touchpoint']} ({r['from_lane']})",
                 f"{r['to_touchpoint']} ({r['to_lane']})",
@@ -476,13 +472,13 @@ def variants_cmd(
             _filter_obj(ws, _filters), top=top, coverage=coverage, min_share=min_share
         )
     if json_:
-        print_json(_records(df))
+        print_json(records(df))
         return
     t = new_table(
         "family", "journeys", "share", "median e2e", "promise", "route",
         title=f"variant families: {name}",
     )  # fmt: skip
-    rows = _records(df)
+    rows = records(df)
     for r in rows:
         t.add_row(
             r["family"],

@@ -222,28 +222,13 @@ def rejects(
     """Show (or export) the rows that could not be used, with the reason for each."""
     with open_workspace(workspace) as ws:
         if output is not None:
-            fmt = "parquet" if output.suffix.lower() == ".parquet" else "csv"
-            opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            target = str(output).replace("'", "''")
-            ws.con.execute(
-                f'COPY (SELECT * FROM rejects ORDER BY source_id, coalesce(line, "row"), "row") '
-                f"TO '{target}' ({opts})"
-            )
-            n = ws.con.execute("SELECT count(*) FROM rejects").fetchone()[0]
+            n = ws.export_rejects(output)
             out.print(f"wrote {n:,} rejected rows to {output}")
             return
-        summary = ws.con.execute(
-            "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC"
-        ).fetchall()
-        lim = f"LIMIT {int(limit)}" if limit > 0 else ""
-        cur = ws.con.execute(
-            'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
-            f'ORDER BY source_id, coalesce(line, "row"), "row" {lim}'
-        )
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        found = ws.rejects_summary(limit=limit)
+    summary, rows = list(found["by_reason"].items()), found["rows"]
     if json_:
-        print_json({"total": sum(n for _, n in summary), "by_reason": dict(summary), "rows": rows})
+        print_json({"total": found["total"], "by_reason": found["by_reason"], "rows": rows})
         return
     if not summary:
         out.print("no rejected rows")

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from journeylens._util.fmt import share
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.options import _build_filters, with_filters
 from journeylens.cli.tables import label, new_table, print_table
@@ -204,8 +205,8 @@ def variants(
         t.add_row(
             str(i),
             f"{r['count']:,}",
-            f"{r['share']:.1%}",
-            f"{r['cumulative_share']:.1%}",
+            f"{share(r['share'])}",
+            f"{share(r['cumulative_share'])}",
             humanize_seconds(r["median_duration_s"]),
             str(len(r["activities"])),
             _middle(r["activities"], head, tail),
@@ -353,9 +354,9 @@ def stats(
             "pingpong": lambda: st.ping_pong(events, by=by),  # type: ignore[arg-type]
         }[what]()
     if json_:
-        from journeylens.mining.dfg import _records
+        from journeylens._util.plain import records
 
-        print_json(_records(frame))
+        print_json(records(frame))
         return
     from journeylens.mining.processmap import humanize_seconds
 

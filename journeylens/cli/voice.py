@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from journeylens._util.fmt import share
+from journeylens._util.plain import records
 from journeylens.cli.common import JsonOpt, WorkspaceOpt, open_workspace, out, print_json
 from journeylens.cli.tables import label, new_table, print_table
 from journeylens.errors import InputError
@@ -30,11 +32,6 @@ TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="A survey (e.g. csat_install) or outcome (churn).")
 ]
 SeedOpt = Annotated[int, typer.Option(help="Random seed (results are deterministic).")]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
 
 
 def _cell(value: Any) -> str:
@@ -157,13 +154,13 @@ def voice_metrics_cmd(
             ws, journey=journey, survey=survey, outcome=outcome, by=by, min_n=min_n
         )
     if json_:
-        print_json(_records(frame))
+        print_json(records(frame))
         return
     show = frame.dropna(axis=1, how="all").copy()
     for m in ("mean", "top2", "nps", "rate"):
         if m in show and f"{m}_low" in show:
             pct = m in ("top2", "rate")
-            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.2f}")
+            fmt = share if pct else (lambda v: f"{v:.2f}")
             show[m] = [
                 f"{fmt(v)} [{fmt(lo)}, {fmt(hi)}]" if v == v else ""
                 for v, lo, hi in zip(show[m], show[f"{m}_low"], show[f"{m}_high"], strict=True)
@@ -171,7 +168,7 @@ def voice_metrics_cmd(
             show = show.drop(columns=[f"{m}_low", f"{m}_high"])
     show = show.drop(columns=[c for c in ("metric", "promoters", "detractors") if c in show])
     if "response_rate" in show:
-        show["response_rate"] = [f"{v:.0%}" for v in show["response_rate"]]
+        show["response_rate"] = [f"{share(v)}" for v in show["response_rate"]]
     _table(show, "voice metrics (95% intervals)")
 
 

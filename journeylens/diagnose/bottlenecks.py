@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from journeylens.diagnose.steps import records, steps
+from journeylens._util.fmt import share
+from journeylens._util.plain import records
+from journeylens.diagnose.steps import steps
 from journeylens.errors import InputError
 from journeylens.mining.cases import _quantile, case_table
 
@@ -56,13 +58,13 @@ class Bottlenecks:
         }
 
     def __repr__(self) -> str:
-        from journeylens.mining.processmap import humanize_seconds as h
+        from journeylens._util.fmt import duration as h
 
         lines = [f"Bottlenecks ({len(self.table)} waits; {h(self.total_wait_s)} waiting in all)"]
         r: Any  # a row of itertuples(): pandas-stubs cannot know its fields
         for r in self.table.head(5).itertuples():
             lines.append(
-                f"  {r._1} → {r.to}: {r.share_of_wait:.0%} of waiting, median "
+                f"  {r._1} → {r.to}: {share(r.share_of_wait)} of waiting, median "
                 f"{h(r.median_wait_s)}, {r.behaviour}"
             )
         return "\n".join(lines)
@@ -236,7 +238,7 @@ def _behaviour(st, grouped: pd.DataFrame) -> pd.DataFrame:
             clock = int(np.argmax(counts))
             verdict = "batching"
             evidence = (
-                f"{top_share:.0%} of these waits end at {clock // 6:02d}:{clock % 6 * 10:02d}–"
+                f"{share(top_share)} of these waits end at {clock // 6:02d}:{clock % 6 * 10:02d}–"
                 f"{clock // 6:02d}:{clock % 6 * 10 + 9:02d}"
             )
         elif np.isfinite(rho) and rho >= 0.3 and p < 0.01:
@@ -245,7 +247,7 @@ def _behaviour(st, grouped: pd.DataFrame) -> pd.DataFrame:
         else:
             evidence = (
                 f"no link with daily workload (ρ = {rho:.2f}); no fixed clock time "
-                f"(busiest 10 minutes: {top_share:.0%})"
+                f"(busiest 10 minutes: {share(top_share)})"
                 if np.isfinite(rho)
                 else "too few days to judge"
             )

@@ -11,6 +11,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens._util.patterns import column_matches
 from journeylens.diagnose.steps import is_contact, normalise
 from journeylens.errors import InputError
 from journeylens.explain.causes import Causes, find_causes
@@ -89,16 +90,8 @@ def _first_non_null(events: ir.Table, column: str) -> ir.Scalar:
     return ranked.min().v
 
 
-def _like(pattern: str) -> str:
-    """A glob (``*``, ``?``) as a SQL LIKE pattern."""
-    out = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return out.replace("*", "%").replace("?", "_")
-
-
 def _matching(events: ir.Table, pattern: str) -> ir.BooleanValue:
-    if "*" in pattern or "?" in pattern:
-        return events[ACTIVITY].like(_like(pattern))
-    return events[ACTIVITY] == pattern
+    return column_matches(events[ACTIVITY], [pattern])
 
 
 def case_target(
@@ -108,8 +101,9 @@ def case_target(
 
     ``spec`` is one of ``"slow"`` (the case duration, a continuous measure), ``"rework"``
     (an activity repeats in the case), ``"activity:PATTERN"`` (the case has an event matching
-    PATTERN; ``*`` and ``?`` are wildcards), ``"repeat:PATTERN"`` (two or more such events) or
-    the name of a column of ``units``.  Returns the target and a label for the sentences.
+    PATTERN: an exact name or glob, ignoring case, or a ``re:`` regex; see
+    :mod:`journeylens._util.patterns`), ``"repeat:PATTERN"`` (two or more such events) or the
+    name of a column of ``units``.  Returns the target and a label for the sentences.
     """
     if spec == "slow":
         return units["duration_s"].rename("duration_s"), "slow"

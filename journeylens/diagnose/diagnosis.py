@@ -33,9 +33,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from journeylens._util.fmt import duration as _h
+from journeylens._util.fmt import share
+from journeylens._util.plain import plain, records
 from journeylens.diagnose.bottlenecks import Bottlenecks, bottlenecks
 from journeylens.diagnose.case_units import case_causes
-from journeylens.diagnose.steps import jsonable, months, records, steps
+from journeylens.diagnose.steps import months, steps
 from journeylens.diagnose.waste import (
     Waste,
     repeated_requests,
@@ -47,7 +50,6 @@ from journeylens.diagnose.waste import (
 from journeylens.errors import InputError, JourneylensError
 from journeylens.explain.causes import Causes, find_causes
 from journeylens.journeys.frame import INSTANCE_KEYS, INSTANCE_MEASURES
-from journeylens.mining.processmap import humanize_seconds as _h
 
 if TYPE_CHECKING:
     from journeylens.mining.filters import Filter
@@ -188,11 +190,6 @@ def automation_candidates(
 # --------------------------------------------------------------------------- opportunities
 
 
-def _pct(share: float) -> str:
-    """A share with a decimal when small: 1.4% → 0.7% says more than 1% → 1%."""
-    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
-
-
 def _opportunity(**kw: Any) -> dict[str, Any]:
     base = {
         "title": "",
@@ -241,19 +238,19 @@ def opportunities(
         for r in waste.rework.itertuples():
             if r.cases < 10:
                 continue
-            inside = ", ".join(f"'{a}' in {s:.0%}" for a, s in list(r.inside.items())[:2])
+            inside = ", ".join(f"'{a}' in {share(s)}" for a, s in list(r.inside.items())[:2])
             out.append(
                 _opportunity(
                     title=f"Stop the '{r.loop}' rework loop at its source",
                     kind="rework",
                     evidence=(
-                        f"{r.share_of_cases:.0%} of cases do '{r.loop}' twice or more, losing "
+                        f"{share(r.share_of_cases)} of cases do '{r.loop}' twice or more, losing "
                         f"{_h(r.mean_loop_s)} each; usual loop: {r.body}"
                         + (f"; inside: {inside}" if inside else "")
                     ),
                     target=(
-                        f"cases repeating '{r.loop}': {_pct(r.share_of_cases)} → "
-                        f"{_pct(r.share_of_cases / 2)}"
+                        f"cases repeating '{r.loop}': {share(r.share_of_cases)} → "
+                        f"{share(r.share_of_cases / 2)}"
                     ),
                     effect_days_per_month=r.total_loop_s / 2 / 86400 / months,
                     cases_per_month=r.cases / months,
@@ -267,12 +264,12 @@ def opportunities(
                     title=f"Answer '{r.request}' before customers ask again",
                     kind="repeated_request",
                     evidence=(
-                        f"{r.share_repeated:.0%} of the {r.cases:,} cases that ask "
+                        f"{share(r.share_repeated)} of the {r.cases:,} cases that ask "
                         f"'{r.request}' ask again ({r.repeat_contacts:,} repeat contacts)"
                     ),
                     target=(
-                        f"cases asking '{r.request}' more than once: {r.share_repeated:.0%} → "
-                        f"{r.share_repeated / 2:.0%}"
+                        f"cases asking '{r.request}' more than once: {share(r.share_repeated)} → "
+                        f"{share(r.share_repeated / 2)}"
                     ),
                     effect_hours_per_month=r.repeat_contacts * 5 / 60 / months,
                     cases_per_month=r.cases_repeated / months,
@@ -305,7 +302,7 @@ def opportunities(
                     title=f"Shorten the wait from '{r._1}' to '{r.to}'",
                     kind="bottleneck",
                     evidence=(
-                        f"{r.share_of_wait:.0%} of all waiting; median {_h(r.median_wait_s)}, "
+                        f"{share(r.share_of_wait)} of all waiting; median {_h(r.median_wait_s)}, "
                         f"p90 {_h(r.p90_wait_s)}"
                         + (f", {r.from_department} → {r.to_department}" if r.handoff else "")
                         + (f"; {r.behaviour}: {r.evidence}" if isinstance(r.evidence, str) else "")
@@ -331,8 +328,8 @@ def opportunities(
                 kind="cause",
                 evidence=r["finding"],
                 target=(
-                    f"{c.target} rate where {r['condition']}: {r['rate']:.0%} → "
-                    f"{r['expected_rate']:.0%}"
+                    f"{c.target} rate where {r['condition']}: {share(r['rate'])} → "
+                    f"{share(r['expected_rate'])}"
                 ),
                 effect_days_per_month=max(days, 0.0),
                 cases_per_month=float(r["n"]) / months,
@@ -348,7 +345,7 @@ def opportunities(
                     kind="automation",
                     evidence=(
                         f"{r.per_month:,.0f} a month, median {_h(r.median_processing_s)}, "
-                        f"next step '{r.next}' in {r.predictability:.0%}"
+                        f"next step '{r.next}' in {share(r.predictability)}"
                     ),
                     target=f"share of '{r.activity}' done automatically: 0% → 90%",
                     effect_hours_per_month=r.hours_per_month * 0.9,
@@ -382,7 +379,7 @@ def opportunities(
         moved.sort(key=order)
         for i, o in enumerate(moved, 1):
             o[rank] = i
-    return [jsonable(o) for o in out]
+    return [plain(o) for o in out]
 
 
 #: Which journey feature an opportunity changes, and how, for the driver model's what-if.
@@ -678,11 +675,11 @@ def _promise_opportunities(ws, filters: Filter | None = None) -> list[dict[str, 
                     "kind": "promise",
                     "journey": name,
                     "evidence": (
-                        f"promise met for {now:.0%} of {len(inst):,} journeys; "
-                        f"{clean:.0%} of those without rework; {reworked.mean():.0%} have "
+                        f"promise met for {share(now)} of {len(inst):,} journeys; "
+                        f"{share(clean)} of those without rework; {share(reworked.mean())} have "
                         f"rework, costing {_h(extra_s)} each"
                     ),
-                    "target": f"{name} promise met: {now:.0%} → {clean:.0%}",
+                    "target": f"{name} promise met: {share(now)} → {share(clean)}",
                     "effect_days_per_month": max(extra_s, 0) * reworked.sum() / 2 / 86400 / span,
                     "cases_per_month": len(inst) / span,
                     "promise_gain_journeys": gain,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
+from journeylens._util.patterns import column_matches
 from journeylens.mining.cases import _BASE, _optional, _require, _seconds, _window
 from journeylens.schema import ACTIVITY, CASE, DEPARTMENT, RESOURCE, START, TIMESTAMP
 
@@ -22,28 +22,19 @@ from journeylens.schema import ACTIVITY, CASE, DEPARTMENT, RESOURCE, START, TIME
 DEFAULT_CONTACTS: tuple[str, ...] = ("Customer call*", "Customer chat*", "Customer email*")
 
 
-def _like(pattern: str) -> str:
-    out = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return out.replace("*", "%").replace("?", "_")
-
-
-def matches(column: ir.StringValue, patterns: Sequence[str]) -> ir.BooleanValue:
-    """True where ``column`` matches one of the glob ``patterns`` (case-insensitive)."""
-    cond = ibis.literal(False)
-    for p in patterns:
-        cond = cond | column.lower().like(_like(p.lower()))
-    return cond
-
-
 def is_contact(events: ir.Table, contacts: Sequence[str] | None) -> ir.BooleanValue:
-    """Customer-initiated contacts: matching ``contacts`` globs, or the default rule.
+    """Customer-initiated contacts: matching ``contacts`` patterns, or the default rule.
+
+    Patterns follow the one activity-pattern rule (:mod:`journeylens._util.patterns`): globs
+    ignore case, ``re:`` regexes match as written — the same activities a journey's contact
+    patterns pick.
 
     Default: events of a department called "Customer" (or "Customers") whose activity names
     the customer's call, chat or email.
     """
     if contacts is not None:
-        return matches(events[ACTIVITY], contacts)
-    rule = matches(events[ACTIVITY], DEFAULT_CONTACTS)
+        return column_matches(events[ACTIVITY], contacts)
+    rule = column_matches(events[ACTIVITY], DEFAULT_CONTACTS)
     if DEPARTMENT in events.columns:
         rule = rule & events[DEPARTMENT].lower().isin(["customer", "customers"]).fill_null(False)
     return rule
@@ -102,28 +93,3 @@ def request_key(activity: str) -> str:
     if ":" in activity:
         return activity.split(":", 1)[1].strip()
     return activity
-
-
-def jsonable(value: Any) -> Any:
-    """numpy scalars, NaN and tuples as plain JSON values."""
-    import math
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def records(frame) -> list[dict[str, Any]]:
-    return [jsonable(r) for r in frame.to_dict("records")]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from journeylens.diagnose.steps import jsonable, records
+from journeylens._util.plain import plain, records
 
 #: Fewest answers (survey) or positive outcomes before a driver model is fitted.
 MIN_RESPONSES = 100
@@ -41,7 +41,7 @@ class VoiceModel:
         for (journey, target), d in self.drivers.items():
             for r in d.table.head(top).to_dict("records"):
                 out.append(
-                    jsonable(
+                    plain(
                         {
                             "journey": journey,
                             "outcome": target,
@@ -67,8 +67,8 @@ class VoiceModel:
                     "outcome": t,
                     "method": d.method,
                     "n": d.n,
-                    "r2": jsonable(d.r2),
-                    "stability": jsonable(d.stability),
+                    "r2": plain(d.r2),
+                    "stability": plain(d.stability),
                     "top": d.sentences(3),
                 }
                 for (j, t), d in self.drivers.items()

@@ -21,12 +21,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from journeylens._util.fmt import share
+from journeylens._util.patterns import column_matches
+from journeylens._util.plain import records
 from journeylens.diagnose.steps import (
     is_contact,
-    matches,
     months,
     normalise,
-    records,
     request_key,
     steps,
 )
@@ -263,10 +264,10 @@ def rubber_stamps(
     st = steps(events, contacts=contacts)
     w = ibis.window(group_by=st.case_id, order_by=[st.timestamp, st.begin])
     nxt = st.mutate(next_activity=st.activity.lead().over(w))
-    cand = nxt.filter(matches(nxt.activity, approvals))
+    cand = nxt.filter(column_matches(nxt.activity, approvals))
     cand = cand.mutate(
-        rejected=matches(cand.next_activity.fill_null(""), rejections)
-        & ~matches(cand.activity, rejections)
+        rejected=column_matches(cand.next_activity.fill_null(""), rejections)
+        & ~column_matches(cand.activity, rejections)
     )
     stats = (
         cand.group_by("activity")
@@ -416,18 +417,18 @@ def waste(
 
 
 def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[str, Any]]:
-    from journeylens.mining.processmap import humanize_seconds as h
+    from journeylens._util.fmt import duration as h
 
     out: list[dict[str, Any]] = []
     for r in rework.itertuples():
-        inside = ", ".join(f"{a} in {s:.0%}" for a, s in list(r.inside.items())[:3])
+        inside = ", ".join(f"{a} in {share(s)}" for a, s in list(r.inside.items())[:3])
         out.append(
             {
                 "kind": "rework",
                 "title": f"Rework loop: {r.loop}",
                 "evidence": (
-                    f"{r.cases:,} cases ({r.share_of_cases:.0%}) do '{r.loop}' again; "
-                    f"{h(r.mean_loop_s)} lost per loop, {r.share_of_duration:.0%} of all "
+                    f"{r.cases:,} cases ({share(r.share_of_cases)}) do '{r.loop}' again; "
+                    f"{h(r.mean_loop_s)} lost per loop, {share(r.share_of_duration)} of all "
                     f"end-to-end time; usual loop: {r.body}"
                     + (f"; inside the loop: {inside}" if inside else "")
                 ),
@@ -443,7 +444,7 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                 "kind": "repeated_request",
                 "title": f"Repeated request: {r.request}",
                 "evidence": (
-                    f"{r.cases_repeated:,} cases ({r.share_repeated:.0%} of those asking) ask "
+                    f"{r.cases_repeated:,} cases ({share(r.share_repeated)} of those asking) ask "
                     f"'{r.request}' more than once: {r.repeat_contacts:,} repeat contacts"
                 ),
                 "cases": int(r.cases_repeated),
@@ -457,7 +458,7 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                 "kind": "approval",
                 "title": f"Approval that never rejects: {r.activity}",
                 "evidence": (
-                    f"{r.rejections:,} of {r.count:,} ({r.reject_rate:.1%}) followed by a "
+                    f"{r.rejections:,} of {r.count:,} ({share(r.reject_rate)}) followed by a "
                     f"rejection; each costs {h(r.mean_processing_s)} of work after "
                     f"{h(r.mean_wait_s)} of waiting"
                 ),
@@ -471,7 +472,7 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                 "kind": "ping_pong",
                 "title": f"Ping-pong: {r.a} ↔ {r.b}",
                 "evidence": f"{r.occurrences:,} times in {r.cases:,} cases "
-                f"({r.cases / n_cases:.0%})",
+                f"({share(r.cases / n_cases)})",
                 "cases": int(r.cases),
                 "hours_per_month": 0.0,
             }
@@ -484,7 +485,7 @@ def _findings(rework, requests, stamps, pp, values, span, n_cases) -> list[dict[
                 {
                     "kind": "non_value_adding",
                     "title": f"Non-value-adding time: {j}",
-                    "evidence": f"{nva:.0%} of the journey's time is waiting or "
+                    "evidence": f"{share(nva)} of the journey's time is waiting or "
                     "non-value-adding work",
                     "cases": None,
                     "hours_per_month": float(

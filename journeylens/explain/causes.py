@@ -37,6 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util import fmt
+from journeylens._util.fmt import duration
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 from journeylens.mining.cases import CASE_COLUMNS
 
@@ -137,14 +140,14 @@ class Causes:
             "adjusted_for": list(self.adjusted_for),
             "extra_duration_s": self.extra_duration_s,
             "tested": self.tested,
-            "findings": [{k: _plain(v) for k, v in r.items()} for r in rows],
+            "findings": [{k: plain(v) for k, v in r.items()} for r in rows],
             "tree": self.tree,
         }
 
     def __repr__(self) -> str:
         head = (
             f"Causes of {self.target!r}: {self.target_units:,} of {self.units:,} {self.unit}s "
-            f"({self.base_rate:.0%}); {len(self.findings)} finding(s) of {self.tested} tested"
+            f"({fmt.share(self.base_rate)}); {len(self.findings)} finding(s) of {self.tested} tested"
         )
         return "\n".join([head, *(f"  - {s}" for s in self.sentences())])
 
@@ -153,14 +156,6 @@ class Causes:
 
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.sentences(10))
         return f"<p>{html.escape(repr(self).splitlines()[0])}</p><ol>{items}</ol>"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
 
 
 # --------------------------------------------------------------------------- core
@@ -597,9 +592,7 @@ def _boot_ratio(
 
 def _fmt_measure(value: float, measure: str | None) -> str:
     if measure and measure.endswith("_s"):
-        from journeylens.mining.processmap import humanize_seconds
-
-        return humanize_seconds(value)
+        return duration(value)
     return f"{value:.3g}"
 
 
@@ -607,11 +600,11 @@ def _sentence(
     r: dict[str, Any], *, boolean: bool, unit: str, label: str, measure: str | None
 ) -> str:
     cond = r["condition"]
-    share = f"{r['coverage']:.0%} of all {label} {unit}s"
+    share = f"{fmt.share(r['coverage'])} of all {label} {unit}s"
     if boolean:
         return (
             f"{unit.capitalize()}s with {cond} have {label} {r['lift']:.1f}× as often "
-            f"({r['rate']:.0%} vs {r['expected_rate']:.0%} expected); {share}."
+            f"({fmt.share(r['rate'])} vs {fmt.share(r['expected_rate'])} expected); {share}."
         )
     if measure and measure.endswith("_s"):
         what = f"take {r['ratio']:.1f}× longer"

@@ -36,8 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util import fmt
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
-from journeylens.explain.split import _plain, candidate_features, feature_unit
+from journeylens.explain.split import candidate_features, feature_unit
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -124,7 +126,7 @@ def _drop_restating(
         if gain >= RESTATING_GAIN:
             continue
         notes.append(
-            f"{f}: restates {labels.get(name, name)} (R = {r:.2f}) and adds {gain:.1%} of "
+            f"{f}: restates {labels.get(name, name)} (R = {r:.2f}) and adds {fmt.share(gain)} of "
             "explained variance beyond the other features; left out"
         )
         X = X[[c for c in X.columns if c not in groups[f]]]
@@ -184,7 +186,7 @@ def _design(
                 miss = np.isnan(x)
                 x = np.where(miss, np.nanmedian(x), x)
                 notes.append(
-                    f"{f}: {share:.0%} missing, filled with the median; a '{f} missing' flag "
+                    f"{f}: {fmt.share(share)} missing, filled with the median; a '{f} missing' flag "
                     "carries the difference (counted in the feature's share)"
                 )
                 cols[f], groups[f], labels[f] = x, [f, f"{f} missing"], f
@@ -448,15 +450,15 @@ class Drivers:
             "method": self.method,
             "kind": self.kind,
             "n": self.n,
-            "r2": _plain(self.r2),
-            "stability": _plain(self.stability),
+            "r2": plain(self.r2),
+            "stability": plain(self.stability),
             "n_boot": self.n_boot,
-            "drivers": [{k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
+            "drivers": [{k: plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
             "notes": self.notes,
             "correlated": [list(c) for c in self.correlated],
             "warnings": self.warnings,
             "levels": [
-                {k: _plain(v) for k, v in r.items()}
+                {k: plain(v) for k, v in r.items()}
                 for r in self.levels.astype(object)
                 .where(self.levels.notna(), None)
                 .to_dict("records")
@@ -724,7 +726,7 @@ _LEVEL_COLUMNS: list[str] = [
 
 def _finding(r: dict[str, Any], outcome: str, method: str, kind: str, r2: float | None) -> str:
     what = "of the explained variance" if method == "relative_weights" else "of the model's impact"
-    head = f"{r['feature']}: {r['share']:.0%} {what}"
+    head = f"{r['feature']}: {fmt.share(r['share'])} {what}"
     pts = "percentage points of" if kind == "binary" else "points of"
     eff = f"{r['effect']:+.2f} {pts} {outcome} (95% CI {r['effect_low']:+.2f} to {r['effect_high']:+.2f})"
     if r.get("difference") == r.get("difference"):  # a category level: the raw gap too

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from journeylens._util.fmt import share
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 
 __all__ = [
@@ -93,7 +95,7 @@ class Bimodality:
     high_mean: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in asdict(self).items()}
+        return {k: plain(v) for k, v in asdict(self).items()}
 
     def sentence(self) -> str:
         if not self.bimodal:
@@ -106,14 +108,6 @@ class Bimodality:
             f"{self.low_mean:.1f}) and {self.high_n} above (mean {self.high_mean:.1f}); dip "
             f"test p = {self.p_value:.2g}, bimodality coefficient {self.coefficient:.2f}"
         )
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    return v
 
 
 def _threshold(x: np.ndarray) -> float | None:
@@ -208,7 +202,7 @@ class Split:
             "threshold": self.threshold,
             "low_n": self.low_n,
             "high_n": self.high_n,
-            "contrast": [{k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
+            "contrast": [{k: plain(v) for k, v in r.items()} for r in rows.to_dict("records")],
             "warnings": self.warnings,
         }
 
@@ -390,7 +384,7 @@ def _finding(r: Mapping[Hashable, Any], label_low: str) -> str:
             f"Cohen's d = {r['effect']:.2f})"
         )
     return (
-        f"{r['low']:.0%} of {label_low} have {name}, against {r['high']:.0%} of high scorers "
+        f"{share(r['low'])} of {label_low} have {name}, against {share(r['high'])} of high scorers "
         f"({100 * r['difference']:+.0f} points, 95% CI {100 * r['difference_low']:+.0f} to "
         f"{100 * r['difference_high']:+.0f})"
     )

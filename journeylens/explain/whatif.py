@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeylens._util.fmt import share
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 from journeylens.explain.drivers import _design, _logit, _ols, _single_threaded
-from journeylens.explain.split import _plain, feature_unit
+from journeylens.explain.split import feature_unit
 
 __all__ = ["WhatIf", "what_if"]
 
@@ -40,14 +42,12 @@ class WhatIf:
     label: str = "association-based estimate (regression on observed journeys), not a causal effect"
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in self.__dict__.items()}
+        return {k: plain(v) for k, v in self.__dict__.items()}
 
     def sentence(self) -> str:
         unit = " percentage points" if self.kind == "binary" else " points"
         k = 100.0 if self.kind == "binary" else 1.0
-        fmt: Callable[[float], str] = (
-            (lambda v: f"{100 * v:.1f}%") if self.kind == "binary" else (lambda v: f"{v:.2f}")
-        )
+        fmt: Callable[[float], str] = share if self.kind == "binary" else (lambda v: f"{v:.2f}")
         return (
             f"if {self.change}: {self.outcome} {fmt(self.current)} → {fmt(self.predicted)} "
             f"({k * self.difference:+.2f}{unit}, 95% CI {k * self.difference_low:+.2f} to "
@@ -120,7 +120,7 @@ def what_if(
     elif set_to is not None:
         change = f"{feature} were {set_to}" if div == 1 else f"{feature} were {set_to} days"
     else:
-        change = f"{feature} were true for {rate:.0%} (now {x.mean():.0%})"
+        change = f"{feature} were true for {share(rate)} (now {share(x.mean())})"
 
     def predict_change(Xs: np.ndarray, ys: np.ndarray, hs: np.ndarray) -> tuple[float, float]:
         if d.binary:

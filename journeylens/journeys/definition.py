@@ -45,14 +45,15 @@ Examples
 from __future__ import annotations
 
 import difflib
-import fnmatch
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from journeylens._util.fmt import exact_duration as format_duration
+from journeylens._util.patterns import check as check_pattern
+from journeylens._util.patterns import matches
 from journeylens.errors import InputError
 from journeylens.mining.filters import Filter, filter_from_dict, parse_duration
 from journeylens.store.workspace import CONFIG_NAME
@@ -96,44 +97,6 @@ def slug(text: str) -> str:
     """
     s = re.sub(r"[^0-9a-zA-Z]+", "_", text.strip().lower()).strip("_")
     return s or "x"
-
-
-def format_duration(seconds: float | None) -> str | None:
-    """Seconds as the shortest exact duration text :func:`~journeylens.mining.filters.parse_duration` reads.
-
-    Examples
-    --------
-    >>> format_duration(864000), format_duration(5400), format_duration(600), format_duration(7)
-    ('10d', '90min', '10min', '7s')
-    """
-    if seconds is None:
-        return None
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds}s"
-
-
-@functools.lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
-    if pattern.startswith("re:"):
-        return re.compile(pattern[3:])
-    if any(ch in pattern for ch in "*?["):
-        return re.compile(fnmatch.translate(pattern))
-    return re.compile(re.escape(pattern) + r"\Z")
-
-
-def matches(patterns: Sequence[str], activity: str) -> bool:
-    """Whether ``activity`` matches one of ``patterns`` (exact, glob, or ``re:`` regex).
-
-    Examples
-    --------
-    >>> matches(["Customer * where is my order?"], "Customer call: where is my order?")
-    True
-    >>> matches(["re:^T0[2-5] "], "T06 Determine"), matches(["Order"], "Order placed")
-    (False, False)
-    """
-    return any(_compile(p).match(activity) for p in patterns)
 
 
 class _Problems:
@@ -183,7 +146,7 @@ def _strings(value: Any, path: str, problems: _Problems, *, required: bool = Fal
     for i, v in enumerate(value):
         if v.startswith("re:"):
             try:
-                re.compile(v[3:])
+                check_pattern(v)
             except re.error as e:
                 problems.add(f"{path}[{i}]", f"bad regular expression {v[3:]!r}: {e}")
     if required and not value:

@@ -31,6 +31,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens._util.sql import ident
 from journeylens.errors import InputError
 from journeylens.journeys.definition import CaseSelection, matches, slug
 from journeylens.mining.cases import _seconds
@@ -392,10 +393,6 @@ def _duckdb_backend(ev: ir.Table) -> Any:
     return backend if getattr(backend, "name", None) == "duckdb" else None
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _ordered_portable(journey: Journey, ev: ir.Table) -> ir.Table:
     """The ordered quantities of :func:`_timing` as portable Ibis (PySpark and DuckDB).
 
@@ -449,13 +446,13 @@ def _ordered_duckdb(journey: Journey, ev: ir.Table, backend: Any, bits: dict[str
     nc = "NOT is_contact"
     before = "w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
     after = "".join(
-        f", bool_or({_q(c)}) OVER (w ROWS UNBOUNDED PRECEDING) AS "
-        + _q("_after_" + c.removeprefix("_from_"))
+        f", bool_or({ident(c)}) OVER (w ROWS UNBOUNDED PRECEDING) AS "
+        + ident("_after_" + c.removeprefix("_from_"))
         for c in ev.columns
         if c.startswith("_from_")
     )
     prev = "".join(
-        f", lag(CASE WHEN {nc} THEN {_q(col)} END IGNORE NULLS) OVER w AS {alias}"
+        f", lag(CASE WHEN {nc} THEN {ident(col)} END IGNORE NULLS) OVER w AS {alias}"
         for col, alias in (
             ("lane", "_kl"),
             ("stage", "_ks"),
@@ -465,12 +462,12 @@ def _ordered_duckdb(journey: Journey, ev: ir.Table, backend: Any, bits: dict[str
         )
     )
     sql = (
-        f"SELECT *{after}, lag({_q(TIMESTAMP)}) OVER w AS _prev_t, "
+        f"SELECT *{after}, lag({ident(TIMESTAMP)}) OVER w AS _prev_t, "
         f"max(_t_org) OVER ({before}) AS _prev_org_t, "
         f"coalesce(bit_or(_bit) FILTER (WHERE {nc}) OVER ({before}), 0) & _bit <> 0 AS _seen"
         f"{prev}, lead(CASE WHEN {nc} THEN lane END IGNORE NULLS) OVER w AS _nl "
-        f"FROM ({inner}) AS _jl_pre WINDOW w AS (PARTITION BY {_q(INSTANCE)} "
-        f"ORDER BY {_q(TIMESTAMP)} ASC NULLS LAST, {_q(ORDER)} ASC NULLS LAST)"
+        f"FROM ({inner}) AS _jl_pre WINDOW w AS (PARTITION BY {ident(INSTANCE)} "
+        f"ORDER BY {ident(TIMESTAMP)} ASC NULLS LAST, {ident(ORDER)} ASC NULLS LAST)"
     )
     return backend.sql(sql, dialect="duckdb")
 

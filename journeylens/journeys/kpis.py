@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import pandas as pd
 
+from journeylens._util.fmt import duration, share
+from journeylens._util.plain import records
 from journeylens.errors import InputError
 from journeylens.journeys import frame as jf
 from journeylens.journeys import store as _journey_store
 from journeylens.mining.filters import Filter
-from journeylens.mining.processmap import humanize_seconds
 
 if TYPE_CHECKING:
     from journeylens.journeys.journey import Journey
@@ -80,29 +81,6 @@ def _num(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: NaN/NA → None, numpy scalars → Python, timestamps → ISO text."""
-    out = []
-    for row in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in row.items():
-            if isinstance(v, pd.Timestamp):
-                clean[k] = v.isoformat(sep=" ")
-            elif isinstance(v, list | tuple | dict | str | bool) or v is None:
-                clean[k] = v
-            elif v is pd.NA:
-                clean[k] = None
-            elif hasattr(v, "item"):
-                v = v.item()
-                clean[k] = None if isinstance(v, float) and math.isnan(v) else v
-            elif isinstance(v, float) and math.isnan(v):
-                clean[k] = None
-            else:
-                clean[k] = v
-        out.append(clean)
-    return out
 
 
 # --------------------------------------------------------------------------- touchpoints
@@ -451,16 +429,16 @@ class Watermelon:
         parts = []
         if n_sla:
             green = int((self.touchpoints["sla_attainment"].fillna(0) >= self.sla_target).sum())
-            low = f" (lowest: {self.lowest[0]}, {self.lowest[1]:.1%})" if self.lowest else ""
+            low = f" (lowest: {self.lowest[0]}, {share(self.lowest[1])})" if self.lowest else ""
             parts.append(
                 f"{green} of {n_sla} touchpoints with an SLA meet it at least "
-                f"{self.sla_target:.0%} of the time{low}"
+                f"{share(self.sla_target)} of the time{low}"
             )
         else:
             parts.append("no touchpoint has an SLA")
         if self.promise_attainment is not None:
             parts.append(
-                f"the promise '{self.promise}' is kept for {self.promise_attainment:.0%} of "
+                f"the promise '{self.promise}' is kept for {share(self.promise_attainment)} of "
                 f"{self.instances:,} journeys"
             )
         text = "; ".join(parts) + "."
@@ -469,7 +447,7 @@ class Watermelon:
         dec = self.decomposition.set_index("component")
         if len(dec):
             shares = ", ".join(
-                f"{label} {dec.loc[label, 'share']:.0%}"
+                f"{label} {share(dec.loc[label, 'share'])}"
                 for label in COMPONENTS.values()
                 if label in dec.index and _num(dec.loc[label, "share"]) is not None
             )
@@ -477,8 +455,7 @@ class Watermelon:
         if len(self.contributors):
             top = self.contributors.head(3)
             named = "; ".join(
-                f"{r.kind} {r.where} ({humanize_seconds(r.mean_s)} per journey)"
-                for r in top.itertuples()
+                f"{r.kind} {r.where} ({duration(r.mean_s)} per journey)" for r in top.itertuples()
             )
             scope = " where promises broke" if self.promise_attainment is not None else ""
             text += f" Biggest contributors{scope}: {named}."
@@ -498,11 +475,11 @@ class Watermelon:
             "promise": self.promise,
             "promise_attainment": self.promise_attainment,
             "summary": self.summary,
-            "touchpoints": _records(self.touchpoints),
-            "decomposition": _records(self.decomposition),
-            "contributors": _records(self.contributors),
-            "promise_window": _records(self.promise_window),
-            "stages": _records(self.stages),
+            "touchpoints": records(self.touchpoints),
+            "decomposition": records(self.decomposition),
+            "contributors": records(self.contributors),
+            "promise_window": records(self.promise_window),
+            "stages": records(self.stages),
         }
 
     def _repr_html_(self) -> str:
@@ -622,7 +599,7 @@ def watermelon(
 def _promise_text(journey: Journey) -> str:
     p = journey.definition.promise
     assert p is not None
-    return f"{' / '.join(p.to)} within {humanize_seconds(p.within_s)} of {' / '.join(p.from_)}"
+    return f"{' / '.join(p.to)} within {duration(p.within_s)} of {' / '.join(p.from_)}"
 
 
 def _places(
@@ -762,9 +739,9 @@ class JourneyMap:
             "lanes": self.lanes,
             "instances": self.instances,
             "grid": self.grid(),
-            "cells": _records(self.cells),
-            "handoffs": _records(self.handoffs),
-            "stage_summary": _records(self.stage_summary),
+            "cells": records(self.cells),
+            "handoffs": records(self.handoffs),
+            "stage_summary": records(self.stage_summary),
         }
 
     def _repr_html_(self) -> str:

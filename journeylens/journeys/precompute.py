@@ -71,6 +71,6 @@ def build(ws: WorkspaceStore, names: list[str] | None = None) -> dict[str, float
             continue
         finally:
             drop_frames(ws.events)  # one journey's frame in memory at a time
-        store.write(con, j, parts)
+        store.write(ws, j, parts)
         out[name] = round(time.perf_counter() - t0, 2)
     return out

@@ -13,7 +13,9 @@ are computed when that happens and kept in the DuckDB file, in ``_jl_journey_res
   seconds per place and promise status the watermelon's contributors sum), each an Arrow IPC
   stream, so pandas dtypes come back exactly as computed;
 * each row carries a key (the definition and the case attributes) and the state of the
-  events (their number and the last source id: imports only append).  A journey whose
+  events: the workspace's state token for event imports (``ws.state(scope="events")``, see
+  :mod:`journeylens.store.workspace`), which survey imports and saving a segment or another
+  journey leave as they are.  A journey whose
   definition was edited by hand in ``journeylens.yaml``, or a workspace changed by an import
   that did not store (an older journeylens), no longer matches, and the analyses compute
   from the events as before.
@@ -32,7 +34,8 @@ import duckdb
 import pandas as pd
 
 from journeylens._util.frames import from_ipc, to_ipc
-from journeylens.store.derived import has_table
+from journeylens._util.plain import plain
+from journeylens._util.sql import has_table
 
 if TYPE_CHECKING:
     from journeylens.journeys.journey import Journey
@@ -47,26 +50,27 @@ PARTS = ("instances", "touchpoints", "places", "paths")
 
 def _key(journey: Journey) -> str:
     text = json.dumps(
-        {
-            "version": STORE_VERSION,
-            "definition": journey.definition.to_dict(),
-            "case_attributes": journey._case_attributes,
-        },
+        plain(
+            {
+                "version": STORE_VERSION,
+                "definition": journey.definition.to_dict(),
+                "case_attributes": journey._case_attributes,
+            }
+        ),
         sort_keys=True,
-        default=str,
     )
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _events(con: duckdb.DuckDBPyConnection) -> str:
-    """The state of the events: imports only append, each under a new source id."""
-    n, last = con.execute("SELECT count(*), max(source_id) FROM events").fetchone()
-    return f"{n}:{last}"
+def _events(ws: WorkspaceStore) -> str:
+    """The state of the events: the workspace's state token for event imports, which survey
+    imports and saving segments or other journeys leave as it is."""
+    return ws.state(scope="events")
 
 
 def attach(journey: Journey, ws: WorkspaceStore) -> None:
     """Let ``journey`` (bound to ``ws.events``) read its stored results."""
-    journey._store = (ws.con, _key(journey))
+    journey._store = (ws, _key(journey))
 
 
 def read(journey: Journey, part: str, filters: Filter | None = None) -> pd.DataFrame | None:
@@ -77,13 +81,13 @@ def read(journey: Journey, part: str, filters: Filter | None = None) -> pd.DataF
     store = getattr(journey, "_store", None)
     if store is None or filters is not None:
         return None
-    con, key = store
+    ws, key = store
     try:
-        if not has_table(con, TABLE):
+        if not has_table(ws.con, TABLE):
             return None
-        row = con.execute(
+        row = ws.con.execute(
             f"SELECT data FROM {TABLE} WHERE name = ? AND part = ? AND key = ? AND events = ?",
-            [journey.name, part, key, _events(con)],
+            [journey.name, part, key, _events(ws)],
         ).fetchone()
     except duckdb.Error:
         return None
@@ -107,11 +111,11 @@ def clear(con: duckdb.DuckDBPyConnection, name: str | None = None) -> None:
         con.execute(f"DELETE FROM {TABLE} WHERE name = ?", [name])
 
 
-def write(con: duckdb.DuckDBPyConnection, journey: Journey, parts: dict[str, pd.DataFrame]) -> None:
+def write(ws: WorkspaceStore, journey: Journey, parts: dict[str, pd.DataFrame]) -> None:
     """Keep ``parts`` of ``journey`` under its key and the current state of the events."""
-    key, events = _key(journey), _events(con)
+    key, events = _key(journey), _events(ws)
     for part, df in parts.items():
-        con.execute(
+        ws.con.execute(
             f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)",
             [journey.name, part, key, events, to_ipc(df)],
         )

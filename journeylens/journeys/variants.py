@@ -45,6 +45,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from journeylens._util.fmt import share
 from journeylens.errors import InputError
 from journeylens.journeys import store as _journey_store
 from journeylens.journeys.frame import INSTANCE, frame
@@ -166,10 +167,6 @@ def _changes(steps: list[tuple[str, bool]], base: list[tuple[str, bool]], place)
     return out
 
 
-def _share(x: float) -> str:
-    return f"{x:.0%}" if x >= 0.01 or x == 0 else "<1%"
-
-
 def _rank(
     paths: pd.Series,
     place: dict[str, int],
@@ -204,13 +201,13 @@ def _rank(
         # The changes say it better than the path only when they are few and the path long.
         if changes and len(changes) <= min(_MAX_CHANGES, len(steps) // 2):
             desc = "F1 " + " ".join(changes)
-        label = f"{fid} ({_share(n[i] / total)}): {desc}"
+        label = f"{fid} ({share(n[i] / total)}): {desc}"
         labels[keys[i]] = (fid, label)
         rows.append((fid, label, tuple(_text(s) for s in steps), len(steps), 1, int(n[i])))
     if keep < len(n):
         rest = int(n[keep:].sum())
         k = len(n) - keep
-        label = f"{OTHER} ({_share(rest / total)}): {k} rarer path{'s' if k > 1 else ''}"
+        label = f"{OTHER} ({share(rest / total)}): {k} rarer path{'s' if k > 1 else ''}"
         for key in keys[keep:]:
             labels[key] = (OTHER, label)
         rows.append((OTHER, label, None, pd.NA, k, rest))

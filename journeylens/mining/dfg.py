@@ -10,13 +10,13 @@ backend (DuckDB here, Spark later).
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens._util.plain import records
 from journeylens.mining.cases import (
     _BASE,
     Quantiles,
@@ -36,22 +36,6 @@ __all__ = ["DFG", "discover_dfg", "discover_map"]
 _TIMES = ("mean_s", "median_s", "p90_s", "min_s", "max_s", "total_s")
 EDGE_COLUMNS: tuple[str, ...] = ("source", "target", "frequency", "cases", *_TIMES)
 ACTIVITY_COLUMNS: tuple[str, ...] = ("activity", "frequency", "cases", *_TIMES)
-
-
-def _json_value(value: Any) -> Any:
-    """A pandas/numpy scalar as plain JSON: ints stay ints, NaN/NA become ``None``."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.to_dict(orient="records")
-    return [{str(k): _json_value(v) for k, v in row.items()} for row in rows]
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,8 +89,8 @@ class DFG:
             missing times are ``None``.
         """
         return {
-            "nodes": _records(self.activities),
-            "edges": _records(self.edges),
+            "nodes": records(self.activities),
+            "edges": records(self.edges),
             "start": {
                 str(a): int(n) for a, n in zip(self.start.activity, self.start.cases, strict=True)
             },

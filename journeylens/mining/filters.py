@@ -47,6 +47,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 from journeylens.mining.variants import case_variants, variant_key
 from journeylens.schema import ACTIVITY, CASE, ORDER, TIMESTAMP
@@ -128,22 +129,11 @@ def _time_literal(stamp: pd.Timestamp, column: ir.Value) -> ir.Value:
     return ibis.literal(stamp.tz_convert(dtype.timezone), type=dtype)
 
 
-def _plain(value: Any) -> Any:
-    """Turn a filter field into YAML/JSON-able data (tuples -> lists, times -> ISO text)."""
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):  # pd.Timestamp is a datetime
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _values(values: Any) -> tuple[Any, ...]:
     # A lone string is one value, not a sequence of characters.
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         values = [values]
-    return tuple(_plain(v) for v in values)
+    return tuple(plain(v) for v in values)
 
 
 def _coerce(value: Any, column: ir.Value, name: str) -> Any:
@@ -215,7 +205,7 @@ class Filter:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for YAML/JSON; :func:`filter_from_dict` reverses it."""
-        return {"type": self.kind} | {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        return {"type": self.kind} | {f.name: plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
     def __and__(self, other: Filter) -> Filters:
         return all_of(self, other)

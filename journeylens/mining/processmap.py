@@ -42,6 +42,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 
+from journeylens._util.fmt import duration as humanize_seconds
+from journeylens._util.plain import plain
 from journeylens.errors import InputError
 
 __all__ = ["ProcessMap", "humanize_seconds"]
@@ -67,28 +69,6 @@ _MARGIN = 24
 _TERMINAL_R = 13
 
 
-def humanize_seconds(seconds: float | None) -> str:
-    """Format a duration in seconds the way a process analyst reads it.
-
-    Values under ten units get one decimal, larger ones none.
-
-    Examples
-    --------
-    >>> humanize_seconds(276480), humanize_seconds(14760), humanize_seconds(720)
-    ('3.2 d', '4.1 h', '12 min')
-    >>> humanize_seconds(None)
-    '–'
-    """
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    value, unit = float(seconds), "s"
-    for name, size in (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(value) >= size:
-            value, unit = value / size, name
-            break
-    return f"{value:.1f} {unit}" if abs(value) < 10 else f"{value:.0f} {unit}"
-
-
 def _terminal(node_id: str, kind: str, count: int) -> dict[str, Any]:
     return {"id": node_id, "kind": kind, "activity": None, "frequency": count, "cases": count}
 
@@ -100,7 +80,7 @@ def _arc(source: str, target: str, kind: str, synthetic: bool, count: int) -> di
 
 
 def _clean(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {str(k): _jsonable(v) for k, v in row.items()}
+    return {str(k): plain(v) for k, v in row.items()}
 
 
 def _node_key(node: str | None) -> tuple[bool, str]:
@@ -112,17 +92,6 @@ def _is_missing(value: Any) -> bool:
     if isinstance(value, float):  # numpy float64 is a float subclass
         return math.isnan(value)
     return value is None or value is pd.NA or value is pd.NaT
-
-
-def _jsonable(value: Any) -> Any:
-    """numpy / pandas scalars -> plain Python; NaN -> None (JSON has no NaN)."""
-    if _is_missing(value):
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
 
 
 def _counts(value: Any, what: str) -> dict[str, int]:

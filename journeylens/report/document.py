@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 import re
 import tempfile
@@ -30,9 +29,9 @@ from typing import Any, Literal
 
 import jinja2
 
-from journeylens.diagnose.steps import jsonable, records
+from journeylens._util.fmt import duration, number, share
+from journeylens._util.plain import dumps, plain, records
 from journeylens.errors import InputError
-from journeylens.mining.processmap import humanize_seconds
 
 __all__ = ["ReportFormat", "render_report", "report_data", "write_report"]
 
@@ -112,14 +111,14 @@ def _journeys(ws) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]
             entry: dict[str, Any] = {"name": name}
             defn = getattr(j, "definition", None)
             if defn is not None and hasattr(defn, "to_dict"):
-                entry["definition"] = jsonable(defn.to_dict())
+                entry["definition"] = plain(defn.to_dict())
             kpis = j.kpis()
-            entry["kpis"] = records(kpis) if hasattr(kpis, "to_dict") else jsonable(kpis)
-            entry["map"] = jsonable(j.map().to_dict())
+            entry["kpis"] = records(kpis) if hasattr(kpis, "to_dict") else plain(kpis)
+            entry["map"] = plain(j.map().to_dict())
             tp = j.touchpoints()
             entry["touchpoints"] = records(tp)
             journeys.append(entry)
-            melons.append({"journey": name, **jsonable(j.watermelon().to_dict())})
+            melons.append({"journey": name, **plain(j.watermelon().to_dict())})
         except Exception as e:
             notes.append(f"journey {name!r}: {type(e).__name__}: {e}")
     return journeys, melons, notes
@@ -187,7 +186,7 @@ def report_data(
             "outcomes) for a driver model."
         )
     name = Path(str(getattr(source, "path", "workspace"))).name
-    return jsonable(
+    return plain(
         {
             "meta": {
                 "title": title or f"journeylens report: {name}",
@@ -261,17 +260,18 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["dur"] = lambda s: humanize_seconds(s) if s is not None else "–"
-    env.filters["pct"] = lambda v, d=0: "–" if v is None else f"{v * 100:.{d}f}%"
+    env.filters["dur"] = duration
+    # A share's decimals follow the one rule (journeylens._util.fmt), whatever the template asks.
+    env.filters["pct"] = lambda v, _digits=None: share(v)
     env.filters["label"] = lambda c: str(c).removesuffix("_s").replace("_", " ")
-    env.filters["num"] = lambda v, d=0: "–" if v is None else f"{v:,.{d}f}"
+    env.filters["num"] = number
     return env
 
 
 def render_report(data: dict[str, Any], *, format: ReportFormat = "html", source=None) -> str:
     """Render :func:`report_data` as HTML, JSON or Markdown text."""
     if format == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        return dumps(data) + "\n"
     if format not in ("html", "md"):
         raise InputError(f"format must be 'html', 'json' or 'md', got {format!r}")
     env = _env()
@@ -283,12 +283,12 @@ def render_report(data: dict[str, Any], *, format: ReportFormat = "html", source
         "bottlenecks": bar_chart(
             [f"{b['from']} → {b['to']}" for b in bn],
             [b["share_of_wait"] or 0 for b in bn],
-            fmt=lambda v: f"{v:.0%}",
+            fmt=share,
         ),
         "variants": bar_chart(
             [f"#{v['rank']} ({v['length']} steps)" for v in data["variants"]],
             [v["share"] for v in data["variants"]],
-            fmt=lambda v: f"{v:.1%}",
+            fmt=share,
             color="#6a8f3f",
         ),
         "opportunities": bar_chart(
@@ -323,7 +323,7 @@ def _melon_svg(w: dict[str, Any]) -> str:
             f'<text x="150" y="{y + 16}" text-anchor="end" font-size="12">{label}</text>'
             f'<rect x="156" y="{y}" width="400" height="20" fill="#eee"/>'
             f'<rect x="156" y="{y}" width="{400 * v:.1f}" height="20" fill="{color}"/>'
-            f'<text x="{162 + 400 * v:.1f}" y="{y + 15}" font-size="12">{v:.0%}</text>'
+            f'<text x="{162 + 400 * v:.1f}" y="{y + 15}" font-size="12">{share(v)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -347,7 +347,7 @@ def _trend_svg(trend: list[dict[str, Any]], width: int = 640, height: int = 180)
     xs = {p: left + i * (width - left - 10) / (len(periods) - 1) for i, p in enumerate(periods)}
     parts = [f'<svg class="chart" width="{width}" height="{height + 20 * len(series)}">']
     parts.append(
-        f'<text x="4" y="14" font-size="11">{html.escape(humanize_seconds(top))}</text>'
+        f'<text x="4" y="14" font-size="11">{html.escape(duration(top))}</text>'
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
         'stroke="#999"/>'
     )

@@ -45,12 +45,13 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from journeylens import schema
+from journeylens._util.sql import has_table, ident
 from journeylens.store.rows import first_row
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as DuckDBBackend
 
-__all__ = ["DERIVED_VERSION", "derived_source", "has_table", "rebuild"]
+__all__ = ["DERIVED_VERSION", "derived_source", "rebuild"]
 
 #: Bump when the derived tables change shape; older stamps make the analyses fall back.
 DERIVED_VERSION = 1
@@ -70,10 +71,6 @@ VARIANTS = "_jl_variants"
 STAMP = "_jl_derived"
 #: Derived tables that live in the workspace file (the :data:`_SCRATCH` tables are temporary).
 TABLES = (EDGES, NODES, VARIANTS, STAMP)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _micro_seconds(later: str, earlier: str) -> str:
@@ -151,7 +148,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {_SPANS} AS SELECT case_id"
             + "".join(
-                f', min({_q(c)}) AS "_lo{k}", max({_q(c)}) AS "_hi{k}"' for k, c in enumerate(attrs)
+                f', min({ident(c)}) AS "_lo{k}", max({ident(c)}) AS "_hi{k}"'
+                for k, c in enumerate(attrs)
             )
             + " FROM events GROUP BY case_id"
         )
@@ -207,7 +205,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
         FROM v, (SELECT list(name ORDER BY k) AS names FROM {_ACTS})"""
     )
     attr_cols = "".join(
-        f", {text(a, f'p._lo{attrs.index(a)}')} AS {_q(a)}" for a in case_attributes
+        f", {text(a, f'p._lo{attrs.index(a)}')} AS {ident(a)}" for a in case_attributes
     )
     spans_join = f"JOIN {_SPANS} p USING (case_id)" if case_attributes else ""
     con.execute(
@@ -259,19 +257,6 @@ def rebuild(con: duckdb.DuckDBPyConnection, *, source_id: int) -> tuple[list[str
     for name in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     return case_attributes, int(out_of_order), int(duplicates)
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the workspace file (not the session's temporary schema) holds table ``name``."""
-    return bool(
-        first_row(
-            con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
-                "AND NOT temporary AND table_name = ?",
-                [name],
-            )
-        )[0]
-    )
 
 
 def derived_source(events: object) -> DuckDBBackend | None:

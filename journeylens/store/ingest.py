@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import duckdb
 
 from journeylens import schema
+from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError
 from journeylens.store.mapping import Mapping, detect_mapping
 from journeylens.store.readers import STAGING, Staged, register_arrow
@@ -134,14 +135,6 @@ class ImportReport:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
 
@@ -162,12 +155,12 @@ def detect_timestamp_formats(
         SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
             SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
                                          ORDER BY hash(v), v) AS k
-            FROM (SELECT DISTINCT trim(CAST({_q(column)} AS VARCHAR)) AS v FROM (
-                    (SELECT {_q(column)} FROM {STAGING} LIMIT 2000)
+            FROM (SELECT DISTINCT trim(CAST({ident(column)} AS VARCHAR)) AS v FROM (
+                    (SELECT {ident(column)} FROM {STAGING} LIMIT 2000)
                     UNION ALL
-                    (SELECT {_q(column)} FROM {STAGING} USING SAMPLE reservoir(20000 ROWS)
+                    (SELECT {ident(column)} FROM {STAGING} USING SAMPLE reservoir(20000 ROWS)
                      REPEATABLE (7)))
-                  WHERE {_q(column)} IS NOT NULL)
+                  WHERE {ident(column)} IS NOT NULL)
         ) WHERE k <= 40"""
     )
     n_sample = first_row(con.execute("SELECT count(*) FROM _jl_ts_sample"))[0]
@@ -176,7 +169,7 @@ def detect_timestamp_formats(
         return [ISO], []
     parsed: dict[str, set[int]] = {}
     exprs = {ISO: "try_cast(v AS TIMESTAMPTZ)"} | {
-        f: f"try_strptime(v, {_lit(f)})" for f in _CANDIDATE_FORMATS
+        f: f"try_strptime(v, {literal(f)})" for f in _CANDIDATE_FORMATS
     }
     cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
     row = first_row(con.execute(f"SELECT {cols} FROM _jl_ts_sample"))
@@ -229,10 +222,10 @@ def _day_or_month_first(con: duckdb.DuckDBPyConnection, column: str) -> bool | N
     """
     first, second = first_row(
         con.execute(
-            f"""SELECT max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 1) AS INTEGER)),
-                       max(TRY_CAST(regexp_extract(v, {_lit(_DM_RE)}, 2) AS INTEGER))
-                FROM (SELECT CAST({_q(column)} AS VARCHAR) AS v FROM {STAGING}
-                      WHERE {_q(column)} IS NOT NULL)"""
+            f"""SELECT max(TRY_CAST(regexp_extract(v, {literal(_DM_RE)}, 1) AS INTEGER)),
+                       max(TRY_CAST(regexp_extract(v, {literal(_DM_RE)}, 2) AS INTEGER))
+                FROM (SELECT CAST({ident(column)} AS VARCHAR) AS v FROM {STAGING}
+                      WHERE {ident(column)} IS NOT NULL)"""
         )
     )
     if first is None or second is None:
@@ -256,7 +249,7 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
     ``localize``, read in the session's time zone (the source's zone, set by the caller while
     the import runs) and converted to UTC, so durations across a DST change come out right.
     """
-    c = _q(column)
+    c = ident(column)
 
     def naive(expr: str) -> str:
         if not localize:
@@ -279,14 +272,14 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
             # values that end in one take the (slower) time-zone-aware cast.  Both casts skip
             # surrounding spaces themselves, and one regex is cheaper than several substrings.
             parts.append(
-                f"CASE WHEN regexp_matches({raw}, {_lit(_OFFSET_RE)}) "
+                f"CASE WHEN regexp_matches({raw}, {literal(_OFFSET_RE)}) "
                 f"THEN {aware(f'try_cast({raw} AS TIMESTAMPTZ)')} "
                 f"ELSE {naive(f'try_cast({raw} AS TIMESTAMP)')} END"
             )
         elif "%z" in f or "%Z" in f:
-            parts.append(aware(f"try_strptime({s}, {_lit(f)})"))
+            parts.append(aware(f"try_strptime({s}, {literal(f)})"))
         else:
-            parts.append(naive(f"CAST(try_strptime({s}, {_lit(f)}) AS TIMESTAMP)"))
+            parts.append(naive(f"CAST(try_strptime({s}, {literal(f)}) AS TIMESTAMP)"))
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
@@ -298,13 +291,13 @@ def _attribute_types(
     Text columns are tested as integer, double (with the decimal separator), boolean and
     timestamp in one scan of the staging table.
     """
-    result: dict[str, tuple[str, str]] = {c: (types[c], _q(c)) for c in columns}
+    result: dict[str, tuple[str, str]] = {c: (types[c], ident(c)) for c in columns}
     text = [c for c in columns if types[c] == "VARCHAR"]
     if not text:
         return result
     checks: dict[str, dict[str, str]] = {}
     for c in text:
-        q = _q(c)
+        q = ident(c)
         num = f"replace({q}, ',', '.')" if decimal == "," else q
         checks[c] = {
             # DuckDB casts the text '1.5' to the BIGINT 2: only whole numbers are integers.
@@ -321,8 +314,8 @@ def _attribute_types(
         if not pairs:
             break
         numeric = [c for c in text if {"BIGINT", "DOUBLE"} & set(checks[c])]
-        aggs = [f"count({_q(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
-        aggs += [f"count(*) FILTER (WHERE {_id_like(_q(c))})" for c in numeric]
+        aggs = [f"count({ident(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
+        aggs += [f"count(*) FILTER (WHERE {_id_like(ident(c))})" for c in numeric]
         counts = first_row(con.execute(f"SELECT {', '.join(aggs)} FROM {scope}"))
         totals = dict(zip(text, counts[: len(text)], strict=True))
         for (c, typ), n in zip(pairs, counts[len(text) : len(text) + len(pairs)], strict=True):
@@ -347,17 +340,17 @@ _ID_LIKE = r"[+-]?0[0-9]+|[+-]?[0-9]{16,}"
 
 def _id_like(q: str) -> str:
     """SQL: the value of column ``q`` is an identifier written in digits."""
-    return f"regexp_full_match(trim({q}), {_lit(_ID_LIKE)})"
+    return f"regexp_full_match(trim({q}), {literal(_ID_LIKE)})"
 
 
 def _text(col: str | None) -> str:
     """SQL of a text role's value: trimmed, with an empty text as missing."""
-    return f"nullif(trim(CAST({_q(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
+    return f"nullif(trim(CAST({ident(col)} AS VARCHAR)), '')" if col else "CAST(NULL AS VARCHAR)"
 
 
 def enum_type(values: list[str]) -> str:
     """The DuckDB type ``ENUM(...)`` of ``values`` (given sorted)."""
-    return "ENUM(" + ", ".join(_lit(v) for v in values) + ")"
+    return "ENUM(" + ", ".join(literal(v) for v in values) + ")"
 
 
 def enum_values(con: duckdb.DuckDBPyConnection, type_: str) -> list[str] | None:
@@ -424,12 +417,12 @@ def _as_enums(
             if result is not None:
                 name = f"__jl_enum{k}"
                 table = table.append_column(name, result[0])
-                out[col] = f"CAST({_q(name)} AS {enum_type(result[1])})"
+                out[col] = f"CAST({ident(name)} AS {enum_type(result[1])})"
         if out:
             staged.arrow = table
             register_arrow(con, table)
         return out
-    exprs = {col: _text(col) if trim else _q(col) for col, trim in columns.items()}
+    exprs = {col: _text(col) if trim else ident(col) for col, trim in columns.items()}
     if not exprs:
         return out
     counts = first_row(
@@ -502,7 +495,7 @@ def canonicalise(
         report.options["timestamp_formats"] = fmts[schema.TIMESTAMP]
     if timezone:
         try:
-            con.execute(f"SET TimeZone = {_lit(timezone)}")
+            con.execute(f"SET TimeZone = {literal(timezone)}")
         except duckdb.Error:
             raise InputError(
                 f"unknown time zone {timezone!r}; expected an IANA name such as Europe/Amsterdam"
@@ -521,7 +514,7 @@ def canonicalise(
     typed = _attribute_types(con, attrs, types, decimal)
     text_roles = {c: True for r in (schema.ACTIVITY, *schema.ROLES[4:]) if (c := m.get(r))}
     text_roles = {c: t for c, t in text_roles.items() if types[c] == "VARCHAR"}
-    text_attrs = {c: False for c in attrs if typed[c] == ("VARCHAR", _q(c))}
+    text_attrs = {c: False for c in attrs if typed[c] == ("VARCHAR", ident(c))}
     enums = _as_enums(con, staged, text_roles | text_attrs)
 
     def text(role: str) -> str:
@@ -544,7 +537,7 @@ def canonicalise(
         typ, expr = typed[col]
         name = col if col not in schema.CANONICAL and not col.startswith("_") else f"attr_{col}"
         stored = enums.get(col, f"CAST({expr} AS {typ})")
-        attr_sql.append(f"{stored} AS {_q(name)}")
+        attr_sql.append(f"{stored} AS {ident(name)}")
     order = f"(CAST({source_id} AS BIGINT) << 40) + __jl_row"
     select = ", ".join(
         [
@@ -559,8 +552,8 @@ def canonicalise(
             *attr_sql,
         ]
     )
-    ts_raw = f"CAST(s.{_q(ts_col)} AS VARCHAR)"
-    start_raw = f"CAST(s.{_q(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
+    ts_raw = f"CAST(s.{ident(ts_col)} AS VARCHAR)"
+    start_raw = f"CAST(s.{ident(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
     reason = f"""CASE
         WHEN e.case_id IS NULL THEN 'missing case id'
         WHEN e.activity IS NULL THEN 'missing activity'
@@ -580,16 +573,18 @@ def canonicalise(
         "unparseable timestamp": ts_col,
         "unparseable start timestamp": start_col,
     }
-    case_column = " ".join(f"WHEN {_lit(r)} THEN {_lit(c or '')}" for r, c in column_of.items())
+    case_column = " ".join(
+        f"WHEN {literal(r)} THEN {literal(c or '')}" for r, c in column_of.items()
+    )
     case_value = " ".join(
-        f"WHEN {_lit(r)} THEN CAST(s.{_q(c)} AS VARCHAR)" for r, c in column_of.items() if c
+        f"WHEN {literal(r)} THEN CAST(s.{ident(c)} AS VARCHAR)" for r, c in column_of.items() if c
     )
     detail = (
         f"CASE WHEN e.__jl_reason LIKE 'unparseable%' THEN "
-        f"'expected a date-time like the formats ' || {_lit(fmt_list)} "
+        f"'expected a date-time like the formats ' || {literal(fmt_list)} "
         f"ELSE 'expected a non-empty value' END"
     )
-    raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
+    raw = ", ".join(f"{ident(c)} := s.{ident(c)}" for c in staged.columns)
 
     def judge(rows: str, row: str, delete: str) -> None:
         """Reject the bad rows among ``rows`` (``row`` = their source row) and ``delete`` them."""

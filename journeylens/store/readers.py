@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError
 from journeylens.store.rows import first_row
 
@@ -201,10 +202,6 @@ def _detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict[str, Any] | None:
     """DuckDB's sniffer verdict (same sample, same options as its reader), or ``None``."""
     # ignore_errors: the reader stores rejects, so its sniffer tolerates bad lines too.
@@ -278,7 +275,7 @@ def _stage_csv(
 ) -> Staged:
     if encoding and encoding.lower().replace("_", "-") in LATIN_1:
         encoding = "latin-1"
-    sql_path = _sql_str(str(path))
+    sql_path = literal(str(path))
 
     def dialect(enc: str) -> list[str]:
         args = [
@@ -287,13 +284,13 @@ def _stage_csv(
             "store_rejects=true",
             "rejects_table='_jl_csv_rejects'",
             "rejects_scan='_jl_csv_scans'",
-            "nullstr=[" + ", ".join(_sql_str(t) for t in missing) + "]",
-            f"encoding={_sql_str(enc)}",
+            "nullstr=[" + ", ".join(literal(t) for t in missing) + "]",
+            f"encoding={literal(enc)}",
         ]
         if delimiter:
-            args.append(f"delim={_sql_str(delimiter)}")
+            args.append(f"delim={literal(delimiter)}")
         if quote:
-            args.append(f"quote={_sql_str(quote)}")
+            args.append(f"quote={literal(quote)}")
         return args
 
     sniffs: dict[str, dict[str, Any] | None] = {}
@@ -387,7 +384,7 @@ def _stage_arrow(
 def register_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
     """(Re)define the staging view over ``table``: its row column first, then the others."""
     con.register(_ARROW, table)
-    rest = ", ".join('"' + c.replace('"', '""') + '"' for c in table.column_names if c != ROW)
+    rest = ", ".join(ident(c) for c in table.column_names if c != ROW)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT {ROW}, {rest} FROM {_ARROW}")
 
 
@@ -423,7 +420,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
             # A view: DuckDB streams a file larger than memory allows, spilling as it must.
             f"CREATE OR REPLACE TEMP VIEW {STAGING} AS SELECT "
             f"CAST(file_row_number + 1 AS BIGINT) AS {ROW}, * EXCLUDE (file_row_number) "
-            f"FROM read_parquet({_sql_str(str(path))}, file_row_number=true)"
+            f"FROM read_parquet({literal(str(path))}, file_row_number=true)"
         )
     except duckdb.Error as e:
         raise InputError(f"{path}: could not read it as Parquet ({e})") from None

@@ -4,12 +4,25 @@ The YAML says where the data came from and how it was read (sources, column mapp
 later journeys and segments).  The DuckDB file holds the canonical ``events`` table, the derived
 ``cases`` table and the ``rejects`` of every import.  Imports are atomic: the database changes
 in one transaction, and the YAML is replaced (by an atomic rename) only once that committed.
+
+**The state token.**  Every change of what a workspace holds — an import of events, surveys or
+outcomes, a segment or journey saved or deleted — rewrites ``journeylens.yaml`` after the
+database committed (an import appends its source record).  So a digest of the YAML text is
+the one token of "the workspace changed": :func:`workspace_state` (for a folder, without
+opening the database) and :meth:`WorkspaceStore.state` give it, and every cache of results
+(the web app's memory and disk caches, the voice drivers' tables, the journey store) keys by
+it.  A cache whose results depend on the data only (the journey store, which carries the
+definition in its own key) uses ``state(scope="events")``: the digest of the event imports'
+records, which survey and outcome imports, segments and journey edits leave unchanged.  Writes that are not data — comments, the
+journey store's own results — change neither token.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -22,13 +35,17 @@ import pyarrow as pa
 import yaml
 
 from journeylens import schema
+from journeylens._util.plain import plain
+from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
 from journeylens.store import derived, importer, ingest, readers
 from journeylens.store.rows import first_row
 
-__all__ = ["CONFIG_NAME", "DB_NAME", "WorkspaceStore", "configure"]
+__all__ = ["CONFIG_NAME", "DB_NAME", "WorkspaceStore", "configure", "workspace_state"]
 
 CONFIG_NAME = "journeylens.yaml"
+#: Rejected rows are listed and exported by source, then in the order of the file's lines.
+_REJECTS_ORDER = 'source_id, coalesce(line, "row"), "row"'
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DB_NAME = "journeylens.duckdb"
 _HEADER = (
@@ -60,6 +77,37 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET TimeZone = 'UTC'")
     # DuckDB's own progress bar would write into our CLI output (and break --json).
     con.execute("SET enable_progress_bar = false")
+
+
+def workspace_state(path: str | os.PathLike[str]) -> str:
+    """The state token of the workspace in folder ``path``: a digest of its ``journeylens.yaml``.
+
+    It changes with every import, segment and journey change (see the module docstring) and
+    reads one small file, so a long-running reader (the web app) can ask on every request.
+
+    Examples
+    --------
+    >>> import tempfile, journeylens
+    >>> d = tempfile.mkdtemp() + "/ws"
+    >>> with journeylens.Workspace.create(d) as ws:
+    ...     before = workspace_state(d)
+    ...     ws.save_segment("all", journeylens.Filters())
+    ...     before != workspace_state(d) == ws.state()
+    True
+    """
+    cfg = Path(path) / CONFIG_NAME
+    try:
+        data = cfg.read_bytes()
+    except OSError as e:
+        raise WorkspaceError(
+            f"cannot read {cfg}: {e.strerror or e}; pass the folder of a journeylens workspace"
+        ) from None
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(plain(value), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class WorkspaceStore:
@@ -151,6 +199,37 @@ class WorkspaceStore:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
+
+    # -- state ---------------------------------------------------------------------------
+    def state(self, *, scope: Literal["workspace", "events"] = "workspace") -> str:
+        """The token that changes when the workspace does: what every cache of results keys by.
+
+        ``scope="workspace"`` (the default): :func:`workspace_state`, the digest of
+        ``journeylens.yaml``, which every import, segment and journey change rewrites.
+        ``scope="events"``: the digest of the event imports' records only (their sources and
+        the case attributes), for caches of results computed from the events alone whose own
+        key names the definitions they depend on (the journey store).
+        A workspace without a folder (``read_events``) digests its configuration in memory
+        instead, with its connection: two such workspaces never share a token.
+
+        Examples
+        --------
+        >>> import tempfile, journeylens
+        >>> with journeylens.Workspace.create(tempfile.mkdtemp() + "/ws") as ws:
+        ...     events, full = ws.state(scope="events"), ws.state()
+        ...     ws.save_segment("all", journeylens.Filters())
+        ...     (ws.state(scope="events") == events, ws.state() == full)
+        (True, False)
+        """
+        if scope == "events":
+            # Survey and outcome imports record a "kind"; event imports do not.
+            sources = [s for s in self.config.get("sources") or [] if "kind" not in s]
+            return _digest([sources, self.config.get("case_attributes")])
+        if scope != "workspace":
+            raise InputError(f"state() scope must be 'workspace' or 'events', got {scope!r}")
+        if self._persist_config:
+            return workspace_state(self.path)
+        return f"memory-{id(self.con):x}-{_digest(self.config)}"
 
     # -- tables --------------------------------------------------------------------------
     def _ensure_tables(self) -> None:
@@ -369,7 +448,7 @@ class WorkspaceStore:
         empty = not first_row(con.execute("SELECT count(*) FROM events"))[0]
         select = []
         for col, typ in incoming.items():
-            q = ingest._q(col)
+            q = ident(col)
             if col not in have:
                 con.execute(f"ALTER TABLE events ADD COLUMN {q} {typ}")
             elif have[col] != typ:
@@ -463,6 +542,53 @@ class WorkspaceStore:
             ],
         }
 
+    def rejects_summary(self, *, limit: int | None = 50) -> dict[str, Any]:
+        """The source rows that could not be used: how many, why, and the first ``limit``.
+
+        What ``journeylens rejects`` and the web app's data-quality page show.  Returns
+        ``total``; ``by_reason`` (reason → rows, most frequent first); ``by_column`` (the 50
+        most frequent reason and column pairs, as ``{"reason", "column", "rows"}``); and
+        ``rows``: the first ``limit`` rejected rows (``None`` or 0: all) in source and line
+        order, each a dict of ``source_id``, ``row``, ``line``, ``reason``, ``column``,
+        ``value``, ``detail`` and ``raw``.
+
+        Examples
+        --------
+        >>> import tempfile, journeylens
+        >>> ws = journeylens.Workspace.create(tempfile.mkdtemp() + "/ws")
+        >>> ws.rejects_summary()
+        {'total': 0, 'by_reason': {}, 'by_column': [], 'rows': []}
+        >>> ws.close()
+        """
+        con = self.con
+        by_reason = con.execute(
+            "SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY 2 DESC, reason"
+        ).fetchall()
+        by_column = con.execute(
+            'SELECT reason, "column", count(*) FROM rejects GROUP BY 1, 2 '
+            "ORDER BY 3 DESC, 1, 2 NULLS FIRST LIMIT 50"
+        ).fetchall()
+        cur = con.execute(
+            'SELECT source_id, "row", line, reason, "column", value, detail, raw FROM rejects '
+            f"ORDER BY {_REJECTS_ORDER}" + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        names = [d[0] for d in cur.description]
+        return {
+            "total": sum(n for _, n in by_reason),
+            "by_reason": dict(by_reason),
+            "by_column": [{"reason": r, "column": c, "rows": n} for r, c, n in by_column],
+            "rows": [dict(zip(names, r, strict=True)) for r in cur.fetchall()],
+        }
+
+    def export_rejects(self, path: str | os.PathLike[str]) -> int:
+        """Write every rejected row to ``path`` (Parquet for ``.parquet``, else CSV); the count."""
+        out = Path(path)
+        opts = "FORMAT parquet" if out.suffix.lower() == ".parquet" else "FORMAT csv, HEADER true"
+        self.con.execute(
+            f"COPY (SELECT * FROM rejects ORDER BY {_REJECTS_ORDER}) TO {literal(str(out))} ({opts})"
+        )
+        return int(first_row(self.con.execute("SELECT count(*) FROM rejects"))[0])
+
     def export(
         self,
         path: str | os.PathLike[str],
@@ -482,16 +608,14 @@ class WorkspaceStore:
         own = (schema.ORDER, schema.SOURCE) if fmt == "csv" else ()
         # ENUM columns leave as plain text: other tools (and XES writers) expect strings.
         columns = ", ".join(
-            f"CAST({ingest._q(c)} AS VARCHAR) AS {ingest._q(c)}"
-            if t.startswith("ENUM(")
-            else ingest._q(c)
+            f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" if t.startswith("ENUM(") else ident(c)
             for c, t in ingest._column_types(self.con, "events").items()
             if c not in own
         )
         ordered = f"SELECT {columns} FROM events ORDER BY case_id, timestamp, event_index"
         if fmt in ("csv", "parquet"):
             opts = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
-            self.con.execute(f"COPY ({ordered}) TO {ingest._lit(str(out))} ({opts})")
+            self.con.execute(f"COPY ({ordered}) TO {literal(str(out))} ({opts})")
             return out
         from journeylens.store.xes import write_xes
 

@@ -19,7 +19,6 @@ from journeylens.errors import InputError
 from journeylens.explain.drivers import Drivers, Method, journey_features, key_drivers
 from journeylens.explain.split import Split, candidate_features, split_contrast
 from journeylens.explain.whatif import WhatIf, what_if
-from journeylens.store.workspace import CONFIG_NAME, DB_NAME
 from journeylens.voice.join import outcomes_frame, responses_frame, voice_table
 
 if TYPE_CHECKING:
@@ -36,22 +35,11 @@ _TABLES_MAX = 8
 _TABLES_LOCK = threading.Lock()  # the web app calls from a thread pool
 
 
-def _workspace_state(ws, resp: pd.DataFrame, outs: pd.DataFrame) -> tuple:
-    """What changes when anything the table is built from changes: the journey definitions
-    and import records (the YAML), the database file, and the survey and outcome rows."""
-    root = Path(str(getattr(ws, "path", "")))
-    stamps = []
-    for name in (CONFIG_NAME, DB_NAME, f"{DB_NAME}.wal"):
-        try:
-            st = (root / name).stat()
-            stamps.append((st.st_mtime_ns, st.st_size))
-        except OSError:
-            stamps.append(None)
-    rows = tuple(
-        (len(f), int(pd.util.hash_pandas_object(f.astype(str), index=False).sum()))
-        for f in (resp, outs)
-    )
-    return (str(root.resolve()), *stamps, rows)
+def _workspace_state(ws) -> tuple:
+    """The workspace and its state token: it changes with every import (surveys and outcomes
+    included) and journey change, all that the table is built from."""
+    path = getattr(ws, "path", None)
+    return (str(Path(path).resolve()) if path is not None else None, ws.state())
 
 
 def _journey_table(ws, journey, target, filters):
@@ -64,7 +52,7 @@ def _journey_table(ws, journey, target, filters):
             f"{target!r} is neither a survey nor an outcome of the workspace; surveys: "
             f"{', '.join(surveys) or 'none'}; outcomes: {', '.join(outs) or 'none'}"
         )
-    key = (_workspace_state(ws, resp, outs_frame), journey, target, repr(filters))
+    key = (_workspace_state(ws), journey, target, repr(filters))
     with _TABLES_LOCK:
         cached = _TABLES.get(key)
         if cached is not None:

@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError, option_for
 from journeylens.store import importer, ingest, readers
-from journeylens.store.ingest import _lit, _q, _text
+from journeylens.store.ingest import _text
 from journeylens.store.readers import STAGING
 
 if TYPE_CHECKING:
@@ -184,8 +185,8 @@ def _date_expr(con, col: str | None, types: dict[str, str], dayfirst, warnings: 
 
 def _reject(con, source_id: int, fmt: str, staged: readers.Staged, reasons: dict[str, str]):
     """Copy the judged-bad rows of ``_jl_voice_new`` to ``rejects`` and delete them."""
-    column_of = ", ".join(f"({_lit(r)}, {_lit(c)})" for r, c in reasons.items())
-    raw = ", ".join(f"{_q(c)} := s.{_q(c)}" for c in staged.columns)
+    column_of = ", ".join(f"({literal(r)}, {literal(c)})" for r, c in reasons.items())
+    raw = ", ".join(f"{ident(c)} := s.{ident(c)}" for c in staged.columns)
     # File line of a CSV row: header + row, unless malformed lines shifted it.
     line = "n.__jl_row + 1" if fmt == "csv" and not staged.malformed else "NULL"
     con.execute(
@@ -336,11 +337,11 @@ def _build_responses(con, staged, found, report, default_survey: str, dayfirst) 
         )
     types = ingest._column_types(con, STAGING)
     date = _date_expr(con, found.get("responded_at"), types, dayfirst, report.warnings)
-    score_raw = f"CAST({_q(found['score'])} AS VARCHAR)"
+    score_raw = f"CAST({ident(found['score'])} AS VARCHAR)"
     score = f"try_cast(replace(trim({score_raw}), ',', '.') AS DOUBLE)"
     survey = _text(found.get("survey"))
     date_raw = (
-        f"CAST({_q(found['responded_at'])} AS VARCHAR)"
+        f"CAST({ident(found['responded_at'])} AS VARCHAR)"
         if "responded_at" in found
         else "CAST(NULL AS VARCHAR)"
     )
@@ -349,7 +350,7 @@ def _build_responses(con, staged, found, report, default_survey: str, dayfirst) 
         f"""CREATE OR REPLACE TEMP TABLE _jl_voice_new AS SELECT __jl_row,
             coalesce({rid}, 'R{report.source_id}-' || __jl_row) AS response_id,
             {_text(found.get("customer_id"))} AS customer_id, {_text(found.get("case_id"))} AS case_id,
-            coalesce({survey}, {_lit(default_survey)}) AS survey,
+            coalesce({survey}, {literal(default_survey)}) AS survey,
             CAST(NULL AS VARCHAR) AS metric, {score} AS score,
             CAST(NULL AS DOUBLE) AS scale_min, CAST(NULL AS DOUBLE) AS scale_max,
             {_text(found.get("comment"))} AS comment, {date} AS responded_at,
@@ -403,7 +404,7 @@ def _judge_scores(con, report: VoiceImportReport, metric, scale) -> None:
                 __jl_value = CASE WHEN __jl_reason IS NULL AND (score < ? OR score > ?)
                     THEN __jl_score_raw ELSE __jl_value END,
                 __jl_detail = CASE WHEN __jl_reason IS NULL AND (score < ? OR score > ?)
-                    THEN {_lit(f"expected a {m.upper()} score from {s[0]:g} to {s[1]:g}")}
+                    THEN {literal(f"expected a {m.upper()} score from {s[0]:g} to {s[1]:g}")}
                     ELSE __jl_detail END
             WHERE survey = ?""",
             [m, s[0], s[1], *(s * 3), name],
@@ -445,10 +446,12 @@ def _build_outcomes(con, staged, found, report, outcome_name: str | None, dayfir
         )
     types = ingest._column_types(con, STAGING)
     date = _date_expr(con, found.get("date"), types, dayfirst, report.warnings)
-    date_raw = f"CAST({_q(found['date'])} AS VARCHAR)" if "date" in found else "NULL"
+    date_raw = (
+        f"CAST({ident(found['date'])} AS VARCHAR)" if "date" in found else "CAST(NULL AS VARCHAR)"
+    )
     outcome = _text(found.get("outcome"))
     if outcome_name is not None:
-        outcome = f"coalesce({outcome}, {_lit(outcome_name)})"
+        outcome = f"coalesce({outcome}, {literal(outcome_name)})"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _jl_voice_new AS SELECT __jl_row,
             {_text(found.get("customer_id"))} AS customer_id, {_text(found.get("case_id"))} AS case_id,

@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from journeylens._util.sql import has_table
 from journeylens.errors import InputError
 from journeylens.journeys.journey import workspace_journey
 from journeylens.voice.imports import (
@@ -47,10 +48,7 @@ OUTCOME_WINDOW = (0.0, 90.0)
 
 
 def _frame(ws: Workspace, ddl: str, name: str) -> pd.DataFrame:
-    exists = ws.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(ws.con, name):
         # Same columns, no rows: a workspace without surveys answers every question empty.
         with duckdb.connect() as mem:
             mem.execute(ddl)

@@ -7,7 +7,6 @@ State-changing calls need the ``X-CSRF-Token`` header; ``GET /api/session`` retu
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -16,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from journeylens.errors import InputError, JourneylensError
+from journeylens._util.plain import plain, records
+from journeylens.errors import InputError
 from journeylens.web import journey_views, views
 from journeylens.web.comments import comment_target
-from journeylens.web.data import Busy, WorkspaceData
-
-log = logging.getLogger("journeylens.web")
+from journeylens.web.data import WorkspaceData
+from journeylens.web.errors import http_error
 
 __all__ = ["OPENAPI", "routes"]
 
@@ -33,20 +32,13 @@ def _endpoint(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
                 result = await fn(request)
             else:
                 result = await run_in_threadpool(fn, request)
-        except Busy as e:
-            return JSONResponse({"error": str(e)}, status_code=503)
-        except InputError as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
-        except JourneylensError as e:
-            return JSONResponse({"error": str(e)}, status_code=500)
-        except Exception as e:  # an analysis failed: answer JSON, log the trace
-            log.exception("%s failed", request.url.path)
-            return JSONResponse(
-                {"error": f"the analysis failed ({type(e).__name__}: {e})"}, status_code=500
-            )
+        except Exception as e:  # one status and message per failure, the API as the pages
+            status, message = http_error(e, path=request.url.path)
+            return JSONResponse({"error": message}, status_code=status)
         if isinstance(result, Response):
             return result
-        return JSONResponse(result)
+        # Every answer under the one JSON-plain rule: no NaN, numpy scalar or timestamp object.
+        return JSONResponse(plain(result))
 
     wrapped.__name__ = fn.__name__
     return wrapped
@@ -141,7 +133,7 @@ def comments(request: Request) -> dict[str, Any]:
     if kind or target:
         comment_target(data, kind or "", target or "", p.get("journey") or None)
     rows = data.comments(target_kind=kind, target=target)
-    return {"comments": views._records(rows)}
+    return {"comments": records(rows)}
 
 
 async def add_comment(request: Request) -> Response:
@@ -169,7 +161,7 @@ def _store_comment(request: Request, session: Any, body: dict[str, Any]) -> Resp
     saved = data.add_comment(target_kind=fields["target_kind"] or "",
                              target=fields["target"] or "", journey=fields["journey"],
                              author=session.user, body=fields["body"] or "")  # fmt: skip
-    return JSONResponse(saved, status_code=201)
+    return JSONResponse(plain(saved), status_code=201)
 
 
 def openapi(request: Request) -> dict[str, Any]:

@@ -27,12 +27,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from journeylens._util import fmt
+from journeylens._util.plain import records
 from journeylens.errors import InputError, JourneylensError
-from journeylens.mining.processmap import humanize_seconds
 from journeylens.web import api, journey_views, views
 from journeylens.web.accounts import Users
 from journeylens.web.comments import comment_target
 from journeylens.web.data import Busy, WorkspaceData
+from journeylens.web.errors import http_error
 from journeylens.web.security import (
     SessionAuth,
     Signer,
@@ -52,9 +54,10 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters["duration"] = humanize_seconds
-_ENV.filters["pct"] = views.pct
-_ENV.filters["num"] = lambda v: "–" if v is None else f"{v:,.0f}"
+# The one format of each kind of number (journeylens._util.fmt), as the templates' filters.
+_ENV.filters["duration"] = fmt.duration
+_ENV.filters["pct"] = fmt.share
+_ENV.filters["num"] = fmt.number
 _ENV.filters["query"] = lambda d: urlencode(d)
 
 
@@ -83,15 +86,8 @@ def page(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
             if inspect.iscoroutinefunction(fn):
                 return await fn(request)
             return await run_in_threadpool(fn, request)
-        except Busy as e:
-            status, message = 503, str(e)
-        except InputError as e:
-            status, message = 400, str(e)
-        except JourneylensError as e:
-            status, message = 500, str(e)
-        except Exception as e:  # an analysis failed: say so on the page, log the trace
-            log.exception("%s failed", request.url.path)
-            status, message = 500, f"the analysis failed ({type(e).__name__}: {e})"
+        except Exception as e:  # one status and message per failure, the pages as the API
+            status, message = http_error(e, path=request.url.path)
         if partial:
             return HTMLResponse(
                 f'<p class="error" role="alert">{Markup.escape(message)}</p>', status
@@ -274,7 +270,7 @@ def comments_list(request: Request) -> Response:
     kind, target, journey = p.get("target_kind", ""), p.get("target", ""), p.get("journey") or None
     comment_target(data, kind, target, journey)
     rows = data.comments(target_kind=kind, target=target)
-    return render(request, "_comments.html", comments=views._records(rows), kind=kind,
+    return render(request, "_comments.html", comments=records(rows), kind=kind,
                   target=target, journey=journey)  # fmt: skip
 
 
@@ -295,7 +291,7 @@ def _save_comment(request: Request, session: Any, form: dict[str, Any]) -> Respo
     data.add_comment(target_kind=kind, target=target, journey=journey, author=session.user,
                      body=str(form.get("body", "")))  # fmt: skip
     rows = data.comments(target_kind=kind, target=target)
-    return render(request, "_comments.html", comments=views._records(rows), kind=kind,
+    return render(request, "_comments.html", comments=records(rows), kind=kind,
                   target=target, journey=journey)  # fmt: skip
 
 

@@ -7,8 +7,9 @@ file, and inside one process every connection to a file must use the same mode):
   read-only, reads, and closes it, under one process-wide lock.  An idle app therefore never
   blocks ``journeylens import``; while an import holds the write lock, pages are served from
   the cache, and what is not cached answers "busy, try again" (HTTP 503) instead of waiting;
-* results are cached in memory under the workspace's **import state**: a digest of
-  ``journeylens.yaml``, which every import, segment and journey change rewrites (atomically,
+* results are cached in memory under the workspace's **state token**
+  (:func:`journeylens.store.workspace.workspace_state`, the one every cache uses: a digest of
+  ``journeylens.yaml``, which every import, segment and journey change rewrites atomically,
   after the database committed).  A new state empties the cache, so a map never outlives the
   import that changed its events.  Each result is also written to the **persisted cache**
   (:mod:`journeylens.web.cache`, ``<workspace>/cache/``) under that state, so a restarted app
@@ -23,7 +24,6 @@ file, and inside one process every connection to a file must use the same mode):
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -34,7 +34,10 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from journeylens._util.plain import plain
+from journeylens._util.sql import has_table, ident
 from journeylens.errors import InputError, WorkspaceError, WorkspaceLockedError
+from journeylens.store.workspace import workspace_state
 from journeylens.web.cache import MISSING, ResultStore, persistable
 from journeylens.workspace import CONFIG_NAME, DB_NAME, Workspace, configure
 
@@ -81,7 +84,7 @@ class Vocabulary:
         for col in self.case_attributes:
             if col not in cols:
                 continue
-            q = '"' + col.replace('"', '""') + '"'
+            q = ident(col)
             rows = con.execute(
                 f"SELECT {q} FROM cases WHERE {q} IS NOT NULL GROUP BY 1 "
                 "HAVING count(*) > 0 ORDER BY count(*) DESC LIMIT 51"
@@ -198,12 +201,8 @@ class WorkspaceData:
 
     # -- state and cache -----------------------------------------------------------------
     def state(self) -> str:
-        """Digest of journeylens.yaml: changes with every import, segment or journey edit."""
-        try:
-            data = (self.path / CONFIG_NAME).read_bytes()
-        except OSError as e:
-            raise WorkspaceError(f"cannot read {self.path / CONFIG_NAME}: {e}") from None
-        return hashlib.sha256(data).hexdigest()[:16]
+        """The workspace's state token (:func:`journeylens.store.workspace.workspace_state`)."""
+        return workspace_state(self.path)
 
     @contextmanager
     def open(self) -> Iterator[Workspace]:
@@ -307,8 +306,7 @@ class WorkspaceData:
                  journey: str | None = None) -> pd.DataFrame:  # fmt: skip
         """Comments, newest first, optionally for one target (not cached: they change often)."""
         with self.open() as ws:
-            tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
-            if "comments" not in tables:
+            if not has_table(ws.con, "comments"):
                 return pd.DataFrame(
                     columns=["id", "target_kind", "target", "journey", "author", "created", "body"]
                 )
@@ -357,4 +355,4 @@ class WorkspaceData:
             finally:
                 con.close()
         return {"id": new_id, "target_kind": target_kind, "target": target, "journey": journey,
-                "author": author, "created": created.isoformat(sep=" "), "body": body}  # fmt: skip
+                "author": author, "created": plain(created), "body": body}  # fmt: skip

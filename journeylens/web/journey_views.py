@@ -13,10 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from journeylens._util.fmt import duration, share
+from journeylens._util.plain import plain, records
+from journeylens._util.sql import has_table
 from journeylens.errors import InputError
-from journeylens.mining.processmap import humanize_seconds
 from journeylens.web.data import WorkspaceData
-from journeylens.web.views import _num, _records, pct, sparkline
+from journeylens.web.views import sparkline
 from journeylens.workspace import Workspace
 
 __all__ = ["check_touchpoint", "detail", "drivers", "summaries"]
@@ -45,15 +47,15 @@ def _summary(ws: Workspace, name: str) -> dict[str, Any]:
         "owner": d.owner,
         "description": d.description,
         "instances": int(wm.instances),
-        "promise": _num(wm.promise_attainment),
+        "promise": plain(wm.promise_attainment),
         "promise_text": wm.promise,
-        "sla": _num(wm.sla_attainment),
+        "sla": plain(wm.sla_attainment),
         "lowest": list(wm.lowest) if wm.lowest else None,
         "flagged": bool(wm.flagged),
         "journey_red": bool(wm.journey_red),
         "touchpoints_green": bool(wm.touchpoints_green),
         "verdict": wm.summary,
-        "median_duration": humanize_seconds(_num(overall.get("median_s"))),
+        "median_duration": duration(plain(overall.get("median_s"))),
         "satisfaction": _satisfaction(ws, name),
         "trend": [float(v) for v in trend.astype(float) if not math.isnan(v)],
         "touchpoints": len(d.touchpoints),
@@ -72,7 +74,7 @@ def summaries(data: WorkspaceData) -> list[dict[str, Any]]:
 def _surveys(ws: Workspace) -> list[str]:
     from journeylens.voice.join import responses_frame
 
-    if "responses" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+    if not has_table(ws.con, "responses"):
         return []
     return sorted(responses_frame(ws)["survey"].dropna().unique())
 
@@ -80,7 +82,7 @@ def _surveys(ws: Workspace) -> list[str]:
 def _outcomes(ws: Workspace) -> list[str]:
     from journeylens.voice.join import outcomes_frame
 
-    if "outcomes" not in {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}:
+    if not has_table(ws.con, "outcomes"):
         return []
     return sorted(outcomes_frame(ws)["outcome"].dropna().unique())
 
@@ -94,7 +96,7 @@ def _satisfaction(ws: Workspace, name: str) -> list[dict[str, Any]]:
         m = voice_metrics(ws, journey=name, survey=survey)
         if m.empty or not m["n"].iloc[0]:
             continue
-        r = {k: _num(v) for k, v in m.iloc[0].items()}
+        r = {k: plain(v) for k, v in m.iloc[0].items()}
         if r.get("metric") == "nps" and r.get("nps") is not None:
             text = f"NPS {r['nps']:+.0f} ({r['nps_low']:+.0f} to {r['nps_high']:+.0f})"
         elif r.get("mean") is not None:
@@ -104,7 +106,7 @@ def _satisfaction(ws: Workspace, name: str) -> list[dict[str, Any]]:
         else:
             continue
         out.append({"survey": survey, "metric": r.get("metric"), "n": r.get("n"), "text": text,
-                    "response_rate": pct(r.get("response_rate"))})  # fmt: skip
+                    "response_rate": share(r.get("response_rate"))})  # fmt: skip
     return out
 
 
@@ -126,9 +128,9 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
     scores, survey = _stage_satisfaction(ws, name)
     jmap = j.map(satisfaction=scores)
     tps = j.touchpoints()
-    kpis = {r["touchpoint"]: r for r in _records(tps)}
+    kpis = {r["touchpoint"]: r for r in records(tps)}
     grid: dict[str, list[dict[str, Any]]] = {}
-    for cell in _records(jmap.cells):
+    for cell in records(jmap.cells):
         k = kpis.get(cell["touchpoint"], {})
         sla = k.get("sla_attainment")
         grid.setdefault(f"{cell['stage']}|{cell['lane']}", []).append({
@@ -137,15 +139,15 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
             "customer_facing": bool(cell.get("customer_facing")),
             "value_class": cell.get("value_class") or "value-adding",
             "volume": cell.get("volume"),
-            "reach": pct(cell.get("reach")),
-            "median": humanize_seconds(cell.get("median_processing_s")),
-            "wait": humanize_seconds(cell.get("median_wait_s")),
-            "sla": humanize_seconds(k.get("sla_s")) if k.get("sla_s") else None,
+            "reach": share(cell.get("reach")),
+            "median": duration(cell.get("median_processing_s")),
+            "wait": duration(cell.get("median_wait_s")),
+            "sla": duration(k.get("sla_s")) if k.get("sla_s") else None,
             "sla_attainment": sla,
             "below_sla": sla is not None and sla < 0.9,
         })  # fmt: skip
     wm = j.watermelon()
-    stages = _records(jmap.stage_summary)
+    stages = records(jmap.stage_summary)
     return {
         "stages": list(jmap.stages),
         "lanes": list(jmap.lanes),
@@ -153,20 +155,20 @@ def _detail(ws: Workspace, name: str) -> dict[str, Any]:
         "stage_summary": [
             {
                 **st,
-                "median": humanize_seconds(st.get("median_s")),
-                "contacts_per_100": _num(st.get("contacts_per_100")),
+                "median": duration(st.get("median_s")),
+                "contacts_per_100": plain(st.get("contacts_per_100")),
             }
             for st in stages
         ],
         "handoffs": [
-            {**h, "median_wait": humanize_seconds(h.get("median_wait_s"))}
-            for h in _records(jmap.handoffs.head(10))
+            {**h, "median_wait": duration(h.get("median_wait_s"))}
+            for h in records(jmap.handoffs.head(10))
         ],
         "pains": _pain_points(tps, wm),
-        "contributors": _records(wm.contributors.head(8)),
+        "contributors": records(wm.contributors.head(8)),
         "curve": _curve_svg(stages),
         "curve_survey": survey,
-        "decomposition": _records(wm.decomposition),
+        "decomposition": records(wm.decomposition),
     }
 
 
@@ -183,20 +185,18 @@ def _pain_points(tps: pd.DataFrame, wm: Any) -> list[str]:
     """Plain sentences: where the journey hurts (time sinks, missed SLAs, repeats)."""
     out = []
     for r in wm.contributors.head(4).itertuples(index=False):
-        extra = f", {humanize_seconds(r.extra_s)} more than when it is kept" if _finite(
+        extra = f", {duration(r.extra_s)} more than when it is kept" if _finite(
             r.extra_s) and r.extra_s > 0 else ""  # fmt: skip
-        share = f" ({pct(r.share)} of that time)" if _finite(r.share) else ""
-        out.append(
-            f"{r.kind} {r.where}: {humanize_seconds(r.mean_s)} per broken promise{share}{extra}"
-        )
+        part = f" ({share(r.share)} of that time)" if _finite(r.share) else ""
+        out.append(f"{r.kind} {r.where}: {duration(r.mean_s)} per broken promise{part}{extra}")
     if "sla_attainment" in tps:
         low = tps[tps["sla_attainment"] < 0.9]
         for r in low.itertuples(index=False):
-            out.append(f"{r.touchpoint}: meets its SLA in only {pct(r.sla_attainment)} of events")
+            out.append(f"{r.touchpoint}: meets its SLA in only {share(r.sla_attainment)} of events")
     if "repeat_share" in tps:
         rep = tps[(tps["repeat_share"] > 0.05) & ~tps["is_contact"]]
         for r in rep.sort_values("repeat_share", ascending=False).head(3).itertuples(index=False):
-            out.append(f"{r.touchpoint}: repeated in {pct(r.repeat_share)} of its events")
+            out.append(f"{r.touchpoint}: repeated in {share(r.repeat_share)} of its events")
     if "is_contact" in tps:
         contacts = tps[tps["is_contact"]].sort_values("volume", ascending=False).head(2)
         for r in contacts.itertuples(index=False):
@@ -274,8 +274,8 @@ def _driver_table(ws: Workspace, journey: str, target: str) -> dict[str, Any]:
         effect = r.get("effect")
         rows.append({
             "feature": r["feature"],
-            "share": pct(r.get("share")),
-            "share_interval": f"{pct(r.get('share_low'))}–{pct(r.get('share_high'))}",
+            "share": share(r.get("share")),
+            "share_interval": f"{share(r.get('share_low'))}–{share(r.get('share_high'))}",
             "share_value": r.get("share") or 0.0,
             "effect": None if effect is None else f"{k * effect:+.2f}",
             "effect_interval": None if effect is None else

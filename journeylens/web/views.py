@@ -16,6 +16,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from journeylens._util.fmt import duration, share
+from journeylens._util.plain import plain, records
+from journeylens._util.sql import has_table
 from journeylens.errors import InputError
 from journeylens.mining.dfg import discover_dfg
 from journeylens.mining.filters import (
@@ -25,47 +28,17 @@ from journeylens.mining.filters import (
     filter_from_dict,
     parse_filter_options,
 )
-from journeylens.mining.processmap import ProcessMap, humanize_seconds
+from journeylens.mining.processmap import ProcessMap
 from journeylens.web.data import Vocabulary, WorkspaceData
 from journeylens.workspace import Workspace
 
-__all__ = ["MapOptions", "Query", "pct"]
+__all__ = ["MapOptions", "Query"]
 
 _MEASURES = ("frequency", "performance")
 _STATISTICS = {"frequency": ("absolute", "cases"),
                "performance": ("mean", "median", "p90", "min", "max", "total")}  # fmt: skip
 #: Above this many events the maps use approximate duration quantiles (much cheaper).
 _EXACT_LIMIT = 1_000_000
-
-
-def pct(share: float | None, digits: int = 0) -> str:
-    """A share as people read it.
-
-    Examples
-    --------
-    >>> pct(0.4123), pct(None), pct(0.5, 1)
-    ('41%', '–', '50.0%')
-    """
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "–"
-    return f"{100 * share:.{digits}f}%"
-
-
-def _num(value: Any) -> Any:
-    """Plain Python for JSON (NaN → None, numpy scalars → int/float, timestamps → text)."""
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat(sep=" ")
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _num(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 # ---------------------------------------------------------------------- request filters
@@ -214,10 +187,10 @@ def case_list(ws: Workspace, query: Query, extra: Filter | None, *, limit: int =
         .to_pyarrow()
         .to_pandas()
     )
-    records = _records(rows)
-    for r in records:
-        r["duration"] = humanize_seconds(r["duration_s"])
-    return {"total": total, "shown": len(records), "attributes": attrs, "cases": records}
+    cases = records(rows)
+    for r in cases:
+        r["duration"] = duration(r["duration_s"])
+    return {"total": total, "shown": len(cases), "attributes": attrs, "cases": cases}
 
 
 def selection_filter(vocab: Vocabulary, params: Mapping[str, str]) -> tuple[Filter | None, str]:
@@ -259,20 +232,20 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
         r = row._asdict()
         events.append({
             "activity": r["activity"],
-            "timestamp": _num(r["timestamp"]),
-            "since_start": humanize_seconds((r["timestamp"] - start).total_seconds()),
-            "resource": _num(r.get("resource")),
-            "lane": _num(r.get("department")) or "–",
-            "channel": _num(r.get("channel")),
+            "timestamp": plain(r["timestamp"]),
+            "since_start": duration((r["timestamp"] - start).total_seconds()),
+            "resource": plain(r.get("resource")),
+            "lane": plain(r.get("department")) or "–",
+            "channel": plain(r.get("channel")),
         })  # fmt: skip
     end = rows["timestamp"].iloc[-1]
     detail = {
         "case_id": case_id,
-        "start": _num(start),
-        "end": _num(end),
+        "start": plain(start),
+        "end": plain(end),
         "duration_s": (end - start).total_seconds(),
-        "duration": humanize_seconds((end - start).total_seconds()),
-        "attributes": {a: _num(rows[a].iloc[0]) for a in attrs},
+        "duration": duration((end - start).total_seconds()),
+        "attributes": {a: plain(rows[a].iloc[0]) for a in attrs},
         "events": events,
         "lanes": list(dict.fromkeys(e["lane"] for e in events)),
         "survey": _survey_answers(ws, case_id, {a: rows[a].iloc[0] for a in attrs}),
@@ -282,8 +255,7 @@ def case_detail(ws: Workspace, case_id: str) -> dict[str, Any] | None:
 
 def _survey_answers(ws: Workspace, case_id: str, attrs: dict[str, Any]) -> list[dict[str, Any]]:
     """Survey answers of the case (voice tables), matched by case id or customer id."""
-    tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
-    if "responses" not in tables:
+    if not has_table(ws.con, "responses"):
         return []
     t = ws.backend.table("responses")
     if "case_id" in t.columns:
@@ -292,7 +264,7 @@ def _survey_answers(ws: Workspace, case_id: str, attrs: dict[str, Any]) -> list[
         rows = t.filter(t.customer_id == str(attrs["customer_id"]))
     else:
         return []
-    return _records(rows.limit(20).to_pyarrow().to_pandas())
+    return records(rows.limit(20).to_pyarrow().to_pandas())
 
 
 def timeline_svg(detail: dict[str, Any], *, width: int = 900) -> str:
@@ -332,7 +304,7 @@ def timeline_svg(detail: dict[str, Any], *, width: int = 900) -> str:
     out.append(
         f'<text x="{left}" y="{height - 6}" font-size="11" fill="#555">{escape(str(t0))}</text>'
         f'<text x="{width - right}" y="{height - 6}" font-size="11" fill="#555" '
-        f'text-anchor="end">+{escape(humanize_seconds(span))}</text></svg>'
+        f'text-anchor="end">+{escape(duration(span))}</text></svg>'
     )
     return "".join(out)
 
@@ -356,11 +328,11 @@ def log_overview(ws: Workspace) -> dict[str, Any]:
     cases = info["cases"] or 1
     return {
         "info": info,
-        "median_duration": humanize_seconds(med),
-        "p90_duration": humanize_seconds(p90),
+        "median_duration": duration(med),
+        "p90_duration": duration(p90),
         "weekly": [[w.isoformat(), n] for w, n in weekly[:-1]],  # the last week is partial
         "activities": [
-            {"activity": a, "events": n, "cases": c, "share": pct(c / cases)} for a, n, c in top
+            {"activity": a, "events": n, "cases": c, "share": share(c / cases)} for a, n, c in top
         ],
     }
 
@@ -400,8 +372,8 @@ def variant_table(ws: Workspace, query: Query, *, top: int = 50) -> list[dict[st
             "cases": int(row.count),
             "share": float(row.share),
             "cumulative_share": float(row.cumulative_share),
-            "median_duration_s": _num(row.median_duration_s),
-            "median_duration": humanize_seconds(_num(row.median_duration_s)),
+            "median_duration_s": plain(row.median_duration_s),
+            "median_duration": duration(plain(row.median_duration_s)),
         })  # fmt: skip
     return out
 
@@ -416,20 +388,8 @@ def data_quality(ws: Workspace, *, limit: int = 100) -> dict[str, Any]:
             "id": s.get("id"), "path": s.get("path"), "format": s.get("format"),
             "imported": s.get("imported"), "read": read, "loaded": rows.get("loaded"),
             "rejected": rows.get("rejected"), "merged": rows.get("merged"),
-            "rejected_share": pct((rows.get("rejected") or 0) / read, 1) if read else "–",
+            "rejected_share": share((rows.get("rejected") or 0) / read) if read else "–",
             "mapping": s.get("mapping") or {},
         })  # fmt: skip
-    con = ws.con
-    reasons = con.execute(
-        'SELECT reason, "column", count(*) FROM rejects GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 50'
-    ).fetchall()
-    sample = con.execute(
-        'SELECT source_id, "row", line, reason, "column", value, detail FROM rejects '
-        'ORDER BY source_id, "row" LIMIT ?',
-        [limit],
-    ).df()
-    return {
-        "sources": sources,
-        "reasons": [{"reason": r, "column": c, "rows": n} for r, c, n in reasons],
-        "rejects": _records(sample),
-    }
+    rejects = ws.rejects_summary(limit=limit)
+    return {"sources": sources, "reasons": rejects["by_column"], "rejects": plain(rejects["rows"])}

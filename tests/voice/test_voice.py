@@ -296,3 +296,12 @@ def test_root_causes_find_a_planted_team_among_low_scores():
     assert top["condition"] == "team = A" and res.units == df["csat"].notna().sum()
     assert top["lift_low"] < top["lift"] < top["lift_high"] and top["lift"] > 1.8
     assert not res.findings["condition"].str.contains("region").any()
+
+
+def test_outcomes_without_a_date_column_import(make_workspace, tmp_path):
+    ws = make_workspace()
+    f = tmp_path / "left.csv"
+    f.write_text("case_id,outcome\nc1,churn\nc2,\n")
+    rep = ws.import_outcomes(f)
+    assert (rep.loaded, rep.rejected) == (1, 1)
+    assert outcomes_frame(ws)["date"].isna().all()
