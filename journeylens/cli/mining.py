@@ -370,11 +370,11 @@ def stats(
         return str(value)
 
     t = new_table(*map(label, frame.columns), title=what)
-    records = frame.to_dict("records")
-    shown = records[: _shown(top)]
+    rows = frame.to_dict("records")
+    shown = rows[: _shown(top)]
     for row in shown:
         t.add_row(*(cell(c, row[c]) for c in frame.columns))
-    print_table(t, notes=_top_note(len(shown), len(records), "rows"))
+    print_table(t, notes=_top_note(len(shown), len(rows), "rows"))
 
 
 segment_app = typer.Typer(

@@ -87,12 +87,19 @@ def voice_import(
     dayfirst: Annotated[bool, typer.Option(help="Read 01/02/2024 as 1 February.")] = False,
     table: Annotated[str | None, typer.Option(help="Database table.")] = None,
     query: Annotated[str | None, typer.Option(help="Database query.")] = None,
+    missing: Annotated[
+        list[str] | None,
+        typer.Option(help="A CSV text meaning 'no value' (repeat it; replaces the default)."),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Import survey responses (or, with --outcomes, outcomes such as churn)."""
     with open_workspace(workspace, write=True) as ws:
-        common = dict(customer_id=customer_id, case_id=case, table=table, query=query)
+        common: dict[str, Any] = dict(
+            customer_id=customer_id, case_id=case, table=table, query=query
+        )
         common["dayfirst"] = True if dayfirst else None
+        common["missing"] = missing or None
         if outcomes:
             report = ws.import_outcomes(
                 path, outcome=outcome, date=date, outcome_name=outcome_name, **common

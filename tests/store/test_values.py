@@ -76,3 +76,20 @@ def test_survey_comments_keep_na_unless_named_missing(tmp_path, make_workspace):
     ws.import_responses(tmp_path / "b.csv", metric="csat", scale=(1, 5), missing=["NA"])
     rows = ws.con.execute("SELECT customer_id, comment FROM responses ORDER BY 1").fetchall()
     assert rows == [("c1", "NA"), ("c2", "fine"), ("c3", None)]
+
+
+def test_voice_import_takes_missing_markers_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from journeylens.cli import app
+    from journeylens.workspace import Workspace
+
+    ws = tmp_path / "ws"
+    Workspace.create(ws).close()
+    (tmp_path / "csat.csv").write_text("customer_id,score,comment\nc1,4,NA\nc2,5,n.v.t.\n")
+    args = ["voice", "import", str(tmp_path / "csat.csv"), "-w", str(ws), "--missing", "n.v.t."]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    with Workspace.open(ws) as w:
+        rows = w.con.execute("SELECT comment FROM responses ORDER BY customer_id").fetchall()
+    assert rows == [("NA",), (None,)]
