@@ -79,3 +79,47 @@ def test_survey_dates_are_decided_from_the_whole_column_too(tmp_path, make_works
     got = ws.con.execute("SELECT responded_at FROM responses ORDER BY customer_id").fetchall()
     want = sorted((f"cust{i}", d) for i, d in enumerate(dates))
     assert [g[0] for g in got] == [d for _, d in want]
+
+
+# --------------------------------------------------------------------------- two-digit years
+
+
+def _rows_of(ws, source_id: int) -> list[tuple]:
+    return ws.con.execute(
+        "SELECT reason, value FROM rejects WHERE source_id = ? ORDER BY row", [source_id]
+    ).fetchall()
+
+
+def _random_times(seed: int, n: int, lo: datetime, hi: datetime) -> list[datetime]:
+    rnd = random.Random(seed)
+    span = int((hi - lo).total_seconds() // 60)
+    return [lo + timedelta(minutes=rnd.randrange(span)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%y", "%m/%d/%y %H:%M", "%d.%m.%y %H:%M:%S", "%d-%m-%y"])
+def test_two_digit_years_pivot_as_python_does(tmp_path, fmt):
+    # 1969-2068 is what a two-digit year can mean; Python's strptime is the reference.
+    stamps = _random_times(len(fmt), 300, datetime(1969, 1, 1), datetime(2068, 12, 31))
+    stamps += [datetime(2068, 12, 31, 23, 59), datetime(1969, 1, 1), datetime(2000, 2, 29)]
+    _log(tmp_path / "log.csv", stamps, fmt)
+    want = [datetime.strptime(t.strftime(fmt), fmt) for t in stamps]
+    log = read_events(tmp_path / "log.csv")
+    assert log.report.loaded + log.report.rejected == len(stamps)
+    assert log.report.rejected == 0
+    got = log.table.timestamp.execute().tolist()
+    assert sorted(got) == sorted(want)
+    assert min(got).year >= 1969
+
+
+def test_two_and_four_digit_years_in_one_column_are_both_right(tmp_path):
+    stamps = _random_times(3, 200, datetime(2020, 1, 1), datetime(2030, 1, 1))
+    texts = [
+        t.strftime("%d/%m/%Y %H:%M" if i % 2 else "%d/%m/%y %H:%M") for i, t in enumerate(stamps)
+    ]
+    with open(tmp_path / "log.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "activity", "timestamp"])
+        w.writerows([f"c{i}", "a", v] for i, v in enumerate(texts))
+    log = read_events(tmp_path / "log.csv")
+    assert (log.report.loaded, log.report.rejected) == (200, 0)
+    assert sorted(log.table.timestamp.execute().tolist()) == sorted(stamps)
