@@ -123,3 +123,96 @@ def test_two_and_four_digit_years_in_one_column_are_both_right(tmp_path):
     log = read_events(tmp_path / "log.csv")
     assert (log.report.loaded, log.report.rejected) == (200, 0)
     assert sorted(log.table.timestamp.execute().tolist()) == sorted(stamps)
+
+
+# --------------------------------------------------------------------------- numbers
+
+_UNIX = datetime(1970, 1, 1)
+_EXCEL_DAY0 = datetime(1899, 12, 30)
+
+
+def _numbers(kind: str, stamps: list[datetime]) -> list[int | float]:
+    """The numbers a system that writes ``kind`` would export for ``stamps``."""
+    if kind == "epoch seconds":
+        return [int((t - _UNIX).total_seconds()) for t in stamps]
+    if kind == "epoch milliseconds":
+        return [int((t - _UNIX).total_seconds()) * 1000 + t.microsecond // 1000 for t in stamps]
+    return [(t - _EXCEL_DAY0) / timedelta(days=1) for t in stamps]
+
+
+def _write(path, values: list, *, parquet: bool) -> None:
+    if parquet:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        n = len(values)
+        cases = [f"c{i // 3}" for i in range(n)]
+        pq.write_table(
+            pa.table(
+                {"case": cases, "activity": [f"s{i % 3}" for i in range(n)], "timestamp": values}
+            ),
+            path,
+        )
+        return
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "activity", "timestamp"])
+        w.writerows([f"c{i // 3}", f"s{i % 3}", v] for i, v in enumerate(values))
+
+
+@pytest.mark.parametrize("parquet", [False, True], ids=["csv", "parquet"])
+@pytest.mark.parametrize("kind", ["epoch seconds", "epoch milliseconds", "Excel serial date"])
+def test_numbers_are_read_by_magnitude_and_the_reading_is_named(tmp_path, kind, parquet):
+    stamps = _random_times(len(kind), 300, datetime(1995, 1, 1), datetime(2040, 1, 1))
+    if kind == "epoch milliseconds":
+        stamps = [t + timedelta(milliseconds=i * 7 % 1000) for i, t in enumerate(stamps)]
+    if kind == "Excel serial date":
+        stamps[:100] = [datetime(t.year, t.month, t.day) for t in stamps[:100]]
+    path = tmp_path / ("log.parquet" if parquet else "log.csv")
+    _write(path, _numbers(kind, stamps), parquet=parquet)
+    log = read_events(path)
+    assert (log.report.loaded, log.report.rejected) == (300, 0)
+    got = sorted(log.table.timestamp.execute().tolist())
+    if kind == "Excel serial date":
+        # Excel keeps days as a double: its times are exact to well under a millisecond.
+        worst = max(abs(g - w) for g, w in zip(got, sorted(stamps), strict=True))
+        assert worst < timedelta(milliseconds=1)
+    else:
+        assert got == sorted(stamps)
+    (warning,) = [w for w in log.report.warnings if "numbers" in w]
+    assert _MEANS[kind] in warning and "between 1990 and 2100" in warning
+
+
+_MEANS = {
+    "epoch seconds": "seconds since 1970-01-01 UTC",
+    "epoch milliseconds": "milliseconds since 1970-01-01 UTC",
+    "Excel serial date": "Excel serial dates",
+}
+
+
+def test_a_number_outside_the_years_its_reading_accepts_is_rejected_with_its_value(
+    tmp_path, make_workspace
+):
+    stamps = _random_times(5, 30, datetime(2020, 1, 1), datetime(2021, 1, 1))
+    values = [str(n) for n in _numbers("epoch seconds", stamps)] + ["12345", "9999999999"]
+    _write(tmp_path / "log.csv", values, parquet=False)
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.csv")
+    assert (report.loaded, report.rejected) == (30, 2)
+    assert report.reasons == {"timestamp out of range": 2}
+    assert _rows_of(ws, report.source_id) == [
+        ("timestamp out of range", "12345"),
+        ("timestamp out of range", "9999999999"),
+    ]
+    got = ws.con.execute("SELECT timestamp FROM events ORDER BY timestamp").fetchall()
+    assert [g[0] for g in got] == sorted(stamps)
+
+
+def test_numbers_no_reading_explains_are_rejected_not_stored(tmp_path, make_workspace):
+    _write(tmp_path / "log.parquet", list(range(1, 61)), parquet=True)
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.parquet")
+    assert (report.loaded, report.rejected) == (0, 60)
+    assert report.reasons == {"unparseable timestamp": 60}
+    (detail,) = {r[0] for r in ws.con.execute("SELECT DISTINCT detail FROM rejects").fetchall()}
+    assert "epoch seconds" in detail and "Excel serial date" in detail
