@@ -216,3 +216,41 @@ def test_numbers_no_reading_explains_are_rejected_not_stored(tmp_path, make_work
     assert report.reasons == {"unparseable timestamp": 60}
     (detail,) = {r[0] for r in ws.con.execute("SELECT DISTINCT detail FROM rejects").fetchall()}
     assert "epoch seconds" in detail and "Excel serial date" in detail
+
+
+# --------------------------------------------------------------------------- words and years
+
+
+def _mixed_log(path, good: list[datetime], bad: list[str], *, start: bool = False) -> list[str]:
+    """A log of ``good`` times with the ``bad`` texts spread among them; returns the texts."""
+    texts = [t.strftime("%Y-%m-%d %H:%M:%S") for t in good]
+    rnd = random.Random(len(bad))
+    for b in bad:
+        texts.insert(rnd.randrange(len(texts) + 1), b)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "activity", "timestamp"] + (["start"] if start else []))
+        for i, v in enumerate(texts):
+            w.writerow([f"c{i // 4}", f"s{i % 4}", v] + (["2023-06-01 08:00:00"] if start else []))
+    return texts
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["epoch", "infinity", "-infinity", "now", "today", "allballs"],
+        [" Epoch ", "INFINITY", "inf", "-inf", "Now"],
+    ],
+)
+def test_words_duckdb_reads_as_dates_are_rejected_not_stored(tmp_path, make_workspace, words):
+    good = _random_times(1, 100, datetime(2024, 1, 1), datetime(2024, 6, 1))
+    texts = _mixed_log(tmp_path / "log.csv", good, words)
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.csv")
+    assert report.loaded + report.rejected == len(texts)
+    assert (report.loaded, report.reasons) == (100, {"not a timestamp": len(words)})
+    rejected = _rows_of(ws, report.source_id)
+    assert sorted(v for _, v in rejected) == sorted(words)
+    stored = ws.con.execute("SELECT timestamp FROM events ORDER BY timestamp").fetchall()
+    assert [s[0] for s in stored] == sorted(good)
+    assert not report.warnings  # no word was taken for a day-first or month-first date
