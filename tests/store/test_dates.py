@@ -254,3 +254,75 @@ def test_words_duckdb_reads_as_dates_are_rejected_not_stored(tmp_path, make_work
     stored = ws.con.execute("SELECT timestamp FROM events ORDER BY timestamp").fetchall()
     assert [s[0] for s in stored] == sorted(good)
     assert not report.warnings  # no word was taken for a day-first or month-first date
+
+
+def test_years_outside_1900_to_2200_are_rejected_with_their_value(tmp_path, make_workspace):
+    good = _random_times(2, 100, datetime(2024, 1, 1), datetime(2024, 6, 1))
+    good += [datetime(1900, 1, 1), datetime(2200, 12, 31, 23, 59, 59)]  # the edges are in
+    bad = ["10000-01-01 00:00:00", "0000-01-01", "-0001-01-01 10:00:00", "1800-06-01 10:00"]
+    bad += ["1899-12-31 23:59:59", "2201-01-01 00:00:00", "0026-02-01"]
+    texts = _mixed_log(tmp_path / "log.csv", good, bad)
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.csv")
+    assert report.loaded + report.rejected == len(texts)
+    assert (report.loaded, report.reasons) == (102, {"timestamp out of range": len(bad)})
+    assert sorted(v for _, v in _rows_of(ws, report.source_id)) == sorted(bad)
+    detail = ws.con.execute("SELECT DISTINCT detail FROM rejects").fetchall()
+    assert detail == [("expected a date-time from 1900 to 2200",)]
+    stored = ws.con.execute("SELECT timestamp FROM events ORDER BY timestamp").fetchall()
+    assert [s[0] for s in stored] == sorted(good)
+
+
+def test_a_start_timestamp_out_of_range_rejects_its_row(tmp_path, make_workspace):
+    with open(tmp_path / "log.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "activity", "start_timestamp", "timestamp"])
+        w.writerow(["c1", "a", "2024-01-01 09:00", "2024-01-01 10:00"])
+        w.writerow(["c1", "b", "10000-01-01 09:00", "2024-01-01 11:00"])
+        w.writerow(["c1", "c", "epoch", "2024-01-01 12:00"])
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.csv")
+    assert (report.loaded, report.rejected) == (1, 2)
+    assert _rows_of(ws, report.source_id) == [
+        ("start timestamp out of range", "10000-01-01 09:00"),
+        ("not a start timestamp", "epoch"),
+    ]
+
+
+def test_typed_timestamps_out_of_range_are_rejected_and_every_command_still_works(
+    tmp_path, make_workspace
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from journeylens.cli.main import app
+
+    good = _random_times(4, 60, datetime(2024, 1, 1), datetime(2024, 3, 1))
+    micros = [int((t - _UNIX) / timedelta(microseconds=1)) for t in good]
+    year_10000 = int((datetime(9999, 12, 31) - _UNIX) / timedelta(microseconds=1)) + 86_400 * 10**6
+    year_1800 = int((datetime(1800, 5, 1) - _UNIX) / timedelta(microseconds=1))
+    micros[10:10] = [year_10000, year_1800]
+    n = len(micros)
+    pq.write_table(
+        pa.table(
+            {
+                "case": [f"c{i // 4}" for i in range(n)],
+                "activity": [f"s{i % 4}" for i in range(n)],
+                "timestamp": pa.array(micros, pa.int64()).cast(pa.timestamp("us")),
+            }
+        ),
+        tmp_path / "log.parquet",
+    )
+    ws = make_workspace()
+    report = ws.import_events(tmp_path / "log.parquet")
+    assert report.loaded + report.rejected == n
+    assert (report.loaded, report.reasons) == (60, {"timestamp out of range": 2})
+    stored = ws.con.execute("SELECT timestamp FROM events ORDER BY timestamp").fetchall()
+    assert [s[0] for s in stored] == sorted(good)
+    path = str(ws.path)
+    ws.close()
+    runner = CliRunner()
+    for command in (["info"], ["map"], ["variants"], ["rejects"]):
+        result = runner.invoke(app, [*command, "-w", path])
+        assert result.exit_code == 0, (command, result.output)
