@@ -326,3 +326,83 @@ def test_typed_timestamps_out_of_range_are_rejected_and_every_command_still_work
     for command in (["info"], ["map"], ["variants"], ["rejects"]):
         result = runner.invoke(app, [*command, "-w", path])
         assert result.exit_code == 0, (command, result.output)
+
+
+# --------------------------------------------------------------------------- surveys, outcomes
+
+
+def _voice_file(path, dates: list[str], *, outcomes: bool = False) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_id", "outcome" if outcomes else "score", "date"])
+        for i, d in enumerate(dates):
+            w.writerow([f"cust{i:03d}", "churn" if outcomes else 1 + i % 5, d])
+
+
+def _stored_dates(ws, outcomes: bool) -> list[datetime | None]:
+    table, col = ("outcomes", "date") if outcomes else ("responses", "responded_at")
+    return [
+        r[0] for r in ws.con.execute(f"SELECT {col} FROM {table} ORDER BY customer_id").fetchall()
+    ]
+
+
+@pytest.mark.parametrize("outcomes", [False, True], ids=["responses", "outcomes"])
+def test_voice_import_prints_that_dates_which_cannot_tell_are_read_month_first(tmp_path, outcomes):
+    from typer.testing import CliRunner
+
+    from journeylens.cli.main import app
+    from journeylens.workspace import Workspace
+
+    days = [datetime(2024, m, d) for m in range(1, 13) for d in range(1, 13)]
+    _voice_file(tmp_path / "v.csv", [d.strftime("%m/%d/%Y") for d in days], outcomes=outcomes)
+    runner = CliRunner()
+    flags = ["--outcomes"] if outcomes else ["--responded-at", "date"]
+    for name, extra, want in (
+        ("ws", [], days),
+        ("ws2", ["--dayfirst"], [datetime(d.year, d.day, d.month) for d in days]),
+    ):
+        ws = str(tmp_path / name)
+        assert runner.invoke(app, ["init", ws]).exit_code == 0
+        result = runner.invoke(
+            app, ["voice", "import", str(tmp_path / "v.csv"), "-w", ws, *flags, *extra]
+        )
+        assert result.exit_code == 0, result.output
+        printed = " ".join(result.output.split())  # the console wraps long lines
+        if extra:
+            assert "ambiguous" not in printed
+        else:
+            assert printed.count("ambiguous") == 1
+            assert "are ambiguous; read them month-first (pass --dayfirst" in printed
+        with Workspace.open(ws) as opened:
+            assert _stored_dates(opened, outcomes) == want
+
+
+@pytest.mark.parametrize("outcomes", [False, True], ids=["responses", "outcomes"])
+def test_voice_dates_follow_the_event_rules(tmp_path, make_workspace, outcomes):
+    days = _random_times(9, 80, datetime(1990, 1, 1), datetime(2060, 1, 1))
+    days = [datetime(t.year, t.month, t.day) for t in days]
+    texts = [d.strftime("%d/%m/%y" if i % 2 else "%d/%m/%Y") for i, d in enumerate(days)]
+    bad = {"epoch": "not a date", "infinity": "not a date", "31/12/1850": "date out of range"}
+    dates = texts + list(bad)
+    _voice_file(tmp_path / "v.csv", dates, outcomes=outcomes)
+    ws = make_workspace()
+    if outcomes:
+        report = ws.import_outcomes(tmp_path / "v.csv", date="date")
+    else:
+        report = ws.import_responses(tmp_path / "v.csv", responded_at="date", metric="csat")
+    assert report.loaded + report.rejected == len(dates)
+    assert report.loaded == len(days)
+    assert report.reasons == {"not a date": 2, "date out of range": 1}
+    assert _stored_dates(ws, outcomes) == days
+    got = ws.con.execute("SELECT reason, value FROM rejects ORDER BY row").fetchall()
+    assert got == [(r, v) for v, r in bad.items()]
+
+
+def test_survey_dates_in_epoch_milliseconds_are_read_and_named(tmp_path, make_workspace):
+    days = _random_times(11, 50, datetime(2023, 1, 1), datetime(2024, 1, 1))
+    _voice_file(tmp_path / "v.csv", [str(n) for n in _numbers("epoch milliseconds", days)])
+    ws = make_workspace()
+    report = ws.import_responses(tmp_path / "v.csv", responded_at="date", metric="csat")
+    assert (report.loaded, report.rejected) == (50, 0)
+    assert _stored_dates(ws, False) == days
+    assert any("milliseconds since 1970-01-01 UTC" in w for w in report.warnings)
