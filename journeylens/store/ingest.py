@@ -440,9 +440,10 @@ def canonicalise(
         f"WHEN {literal(r)} THEN CAST(s.{ident(c)} AS VARCHAR)" for r, c in column_of.items() if c
     )
     expected = f"a date-time like the formats {fmt_list}"
+    ts_formats = fmts.get(schema.TIMESTAMP, []) + fmts.get(schema.START, [])
     value = f"CASE e.__jl_reason {case_value} END"
     detail = (
-        f"coalesce({timestamp_detail('e.__jl_reason', value, expected)}, "
+        f"coalesce({timestamp_detail('e.__jl_reason', value, expected, ts_formats)}, "
         "'expected a non-empty value')"
     )
     raw = ", ".join(f"{ident(c)} := s.{ident(c)}" for c in staged.columns)

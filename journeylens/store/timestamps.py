@@ -71,9 +71,7 @@ NOT_TIMESTAMPS = (
     "allballs",
 )  # fmt: skip
 
-#: Numbers read as timestamps, by magnitude: each reading accepts only the numbers that fall
-#: from 1990 up to 2100 with it, and these ranges do not overlap, so a value's size tells its
-#: unit.  Name -> (lowest, highest number, SQL turning number ``{x}`` into a TIMESTAMP).
+#: The readings of a number as a timestamp (also accepted by ``--timestamp-format``).
 EPOCH_SECONDS = "epoch seconds"
 EPOCH_MILLISECONDS = "epoch milliseconds"
 EXCEL_SERIAL = "Excel serial date"
@@ -83,9 +81,14 @@ _EXCEL_DAY0 = dt.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (+ Lotus's 29 
 
 
 def _since(t: dt.datetime, origin: dt.datetime, unit: float) -> float:
+    """The number of ``unit`` seconds from ``origin`` to ``t``."""
     return (t - origin).total_seconds() / unit
 
 
+#: Numbers are read by magnitude: each reading accepts only the numbers that fall from 1990 up
+#: to 2100 with it, and these ranges do not overlap (Excel serials have 5 digits, epoch seconds
+#: 9-10 and milliseconds 12-13), so a value's size tells its unit.  Reading -> (lowest number,
+#: highest number (exclusive), SQL turning the number ``{x}`` into a TIMESTAMP).
 _NUMBERS: dict[str, tuple[float, float, str]] = {
     EPOCH_SECONDS: (
         _since(_PLAUSIBLE[0], _UNIX, 1),
@@ -113,7 +116,13 @@ _NUMERIC_TYPES = (*_INTEGERS, *(f"U{t}" for t in _INTEGERS), "FLOAT", "DOUBLE")
 
 
 def is_number_type(col_type: str) -> bool:
-    """Whether a DuckDB column type holds numbers (read as timestamps by magnitude)."""
+    """Whether a DuckDB column type holds numbers (read as timestamps by magnitude).
+
+    Examples
+    --------
+    >>> is_number_type("BIGINT"), is_number_type("DECIMAL(18,3)"), is_number_type("VARCHAR")
+    (True, True, False)
+    """
     return col_type in _NUMERIC_TYPES or col_type.startswith("DECIMAL")
 
 
@@ -124,7 +133,13 @@ def _number(kind: str, x: str) -> str:
 
 
 def format_name(text: str) -> str:
-    """A format as the user wrote it -> its canonical spelling (``iso`` -> ``ISO 8601`` ...)."""
+    """A format as the user wrote it -> its canonical spelling.
+
+    Examples
+    --------
+    >>> format_name("iso"), format_name("Epoch Milliseconds"), format_name("%d/%m/%y")
+    ('ISO 8601', 'epoch milliseconds', '%d/%m/%y')
+    """
     names = {n.lower(): n for n in (ISO, *_NUMBERS)} | {"iso": ISO}
     return names.get(text.strip().lower(), text)
 
@@ -212,7 +227,14 @@ def detect_timestamp_formats(
 
 
 def in_range(ts: str) -> str:
-    """SQL: timestamp ``ts`` is a year from 1900 to 2200 (false or NULL otherwise)."""
+    """SQL: timestamp ``ts`` is a year from 1900 to 2200 (false or NULL otherwise).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + in_range("TIMESTAMP '10000-01-01'")).fetchone()
+    (False,)
+    """
     return (
         f"({ts} >= TIMESTAMP {literal(str(EARLIEST))} AND {ts} < TIMESTAMP {literal(str(LATEST))})"
     )
@@ -327,12 +349,14 @@ def timestamp_problem(raw: str, value: str, formats: list[str], *, what: str) ->
         WHEN NOT {in_range(value)} THEN '{what} out of range' END"""
 
 
-def timestamp_detail(reason: str, raw: str, expected: str) -> str:
+def timestamp_detail(reason: str, raw: str, expected: str, formats: list[str]) -> str:
     """SQL: what a value rejected for timestamp ``reason`` (SQL) should have been, else NULL.
 
-    ``expected`` names the readings in use, such as ``a date-time like the formats ISO 8601``.
+    ``expected`` names the readings in use, such as ``a date-time like the formats ISO 8601``;
+    ``formats`` are those readings (the numbers among them are named for a number).
     """
-    numbers = f"{', '.join(_NUMBERS)} from {_PLAUSIBLE[0].year} to {_PLAUSIBLE[1].year}"
+    kinds = [f for f in formats if f in _NUMBERS] or list(_NUMBERS)
+    numbers = f"{' or '.join(kinds)} from {_PLAUSIBLE[0].year} to {_PLAUSIBLE[1].year}"
     is_number = f"try_cast(trim({raw}) AS DOUBLE) IS NOT NULL"
     word = (
         f"expected {expected}; a word DuckDB reads as a date (epoch, infinity, now, today ...) "

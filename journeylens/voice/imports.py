@@ -199,8 +199,9 @@ def _date_problem(value: str, formats: list[str]) -> str:
     return timestamps.timestamp_problem("__jl_date_raw", value, formats, what="date")
 
 
-def _date_detail(reason: str, raw: str) -> str:
-    return timestamps.timestamp_detail(reason, raw, "a date or date-time")
+def _date_detail(reason: str, raw: str, formats: list[str]) -> str:
+    """SQL: what a date rejected for ``reason`` (SQL) should have been."""
+    return timestamps.timestamp_detail(reason, raw, "a date or date-time", formats)
 
 
 def _reject(con, source_id: int, fmt: str, staged: readers.Staged, reasons: dict[str, str]):
@@ -400,7 +401,7 @@ def _build_responses(con, staged, found, report, default_survey: str, dayfirst) 
                 WHEN 'unparseable score' THEN 'expected a number such as 7 or 4.5'
                 WHEN 'missing customer and case id' THEN
                     'expected a customer id or a case id to join the response to journeys'
-                ELSE {_date_detail("__jl_reason", "__jl_date_raw")} END
+                ELSE {_date_detail("__jl_reason", "__jl_date_raw", date_formats)} END
         WHERE __jl_reason IS NOT NULL"""
     )
 
@@ -496,7 +497,7 @@ def _build_outcomes(con, staged, found, report, outcome_name: str | None, dayfir
                 WHEN 'missing outcome' THEN 'expected an outcome such as churn or complaint'
                 WHEN 'missing customer and case id' THEN
                     'expected a customer id or a case id to join the outcome to journeys'
-                ELSE {_date_detail("__jl_reason", "__jl_date_raw")} END
+                ELSE {_date_detail("__jl_reason", "__jl_date_raw", date_formats)} END
         WHERE __jl_reason IS NOT NULL"""
     )
 
