@@ -24,6 +24,15 @@ from journeylens.errors import InputError
 from journeylens.store.mapping import Mapping, detect_mapping
 from journeylens.store.readers import STAGING, Staged, register_arrow
 from journeylens.store.rows import first_row
+from journeylens.store.timestamps import (
+    detect_timestamp_formats,
+    format_name,
+    in_range,
+    is_number_type,
+    timestamp_detail,
+    timestamp_expr,
+    timestamp_problem,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,21 +59,6 @@ Lifecycle = Literal["all", "complete", "merge"]
 #: Ibis reads the columns as plain strings.
 ENUM_MAX = 4096
 
-_DATES: tuple[str, ...] = (
-    "%Y/%m/%d",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%d.%m.%Y",
-    "%Y.%m.%d",
-)
-_DATES += ("%d/%m/%y", "%m/%d/%y")
-_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%g", " %H:%M:%S.%f", " %I:%M:%S %p", " %I:%M %p")
-_DAYFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%d") for t in _TIMES}
-_MONTHFIRST = {f"{d}{t}" for d in _DATES if d.startswith("%m") for t in _TIMES}
-_CANDIDATE_FORMATS = tuple(f"{d}{t}" for d in _DATES for t in _TIMES)
-ISO = "ISO 8601"
 _EARLIEST_PLAUSIBLE = dt.datetime(1990, 1, 1)
 
 REJECTS_DDL = """
@@ -137,150 +131,6 @@ class ImportReport:
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-
-
-def detect_timestamp_formats(
-    con: duckdb.DuckDBPyConnection, column: str, *, dayfirst: bool | None
-) -> tuple[list[str], list[str]]:
-    """Choose the formats that parse a text timestamp column, from a sample of its values.
-
-    Returns the formats (``ISO 8601`` first when it applies) and warnings.  Several formats are
-    kept when a file mixes them; day-first and month-first are never mixed in one column.
-    """
-    # Test formats on up to 40 values of each distinct shape (digits folded to 9), spread over
-    # the values (by hash, not the alphabetically first, which all begin 01/0...): a few shapes
-    # cover a whole column, and failing parses are what make this step slow.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _jl_ts_sample AS
-        SELECT row_number() OVER (ORDER BY v) AS i, v FROM (
-            SELECT v, row_number() OVER (PARTITION BY regexp_replace(v, '[0-9]', '9', 'g')
-                                         ORDER BY hash(v), v) AS k
-            FROM (SELECT DISTINCT trim(CAST({ident(column)} AS VARCHAR)) AS v FROM (
-                    (SELECT {ident(column)} FROM {STAGING} LIMIT 2000)
-                    UNION ALL
-                    (SELECT {ident(column)} FROM {STAGING} USING SAMPLE reservoir(20000 ROWS)
-                     REPEATABLE (7)))
-                  WHERE {ident(column)} IS NOT NULL)
-        ) WHERE k <= 40"""
-    )
-    n_sample = first_row(con.execute("SELECT count(*) FROM _jl_ts_sample"))[0]
-    if not n_sample:
-        con.execute("DROP TABLE _jl_ts_sample")
-        return [ISO], []
-    parsed: dict[str, set[int]] = {}
-    exprs = {ISO: "try_cast(v AS TIMESTAMPTZ)"} | {
-        f: f"try_strptime(v, {literal(f)})" for f in _CANDIDATE_FORMATS
-    }
-    cols = ", ".join(f"list(i) FILTER (WHERE {e} IS NOT NULL)" for e in exprs.values())
-    row = first_row(con.execute(f"SELECT {cols} FROM _jl_ts_sample"))
-    for fmt, hits in zip(exprs, row, strict=True):
-        parsed[fmt] = set(hits or ())
-    con.execute("DROP TABLE _jl_ts_sample")
-    warnings: list[str] = []
-    day = set().union(*(parsed[f] for f in _DAYFIRST))
-    month = set().union(*(parsed[f] for f in _MONTHFIRST))
-    if dayfirst is None and (day or month):
-        dayfirst = _day_or_month_first(con, column)
-    if dayfirst is None and (day or month):
-        if len(day - month) > len(month - day):
-            dayfirst = True
-        elif len(month - day) > len(day - month):
-            dayfirst = False
-        elif day:
-            dayfirst = False
-            warnings.append(
-                "dates such as 01/02/2024 are ambiguous; read them month-first "
-                "(pass --dayfirst if the day comes first)"
-            )
-    excluded = _MONTHFIRST if dayfirst else _DAYFIRST
-    remaining = set(range(1, n_sample + 1))
-    chosen: list[str] = []
-    while remaining and len(chosen) < 6:
-        best = max(
-            (f for f in exprs if f not in excluded and f not in chosen),
-            key=lambda f: (len(parsed[f] & remaining), f == ISO),
-        )
-        gain = parsed[best] & remaining
-        if not gain:
-            break
-        chosen.append(best)
-        remaining -= gain
-    return chosen or [ISO], warnings
-
-
-#: The first two numbers of a date written d/m/y or m/d/y (any of / - . between them).
-_DM_RE = r"^ *([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}([^0-9]|$)"
-
-
-def _day_or_month_first(con: duckdb.DuckDBPyConnection, column: str) -> bool | None:
-    """Day-first (True) or month-first (False), decided from every value of the column.
-
-    A sample cannot decide it: one value with a first number above 12 anywhere in the file
-    makes it day-first.  None when the whole column cannot tell (every number <= 12: the
-    caller warns which way it reads them) or contradicts itself (both above 12 somewhere: the
-    values that do not parse become rejects).
-    """
-    first, second = first_row(
-        con.execute(
-            f"""SELECT max(TRY_CAST(regexp_extract(v, {literal(_DM_RE)}, 1) AS INTEGER)),
-                       max(TRY_CAST(regexp_extract(v, {literal(_DM_RE)}, 2) AS INTEGER))
-                FROM (SELECT CAST({ident(column)} AS VARCHAR) AS v FROM {STAGING}
-                      WHERE {ident(column)} IS NOT NULL)"""
-        )
-    )
-    if first is None or second is None:
-        return None
-    if first > 12 >= second:
-        return True
-    if second > 12 >= first:
-        return False
-    return None
-
-
-#: A UTC offset (Z, ±HH, ±HHMM, ±HH:MM) at the end of a value.  A bare date also matches (it
-#: ends in -DD): such values only take the slower time-zone-aware cast, which reads them right.
-_OFFSET_RE = r"(?:[Zz]|[+-][0-9][0-9](?::?[0-9][0-9])?) *$"
-
-
-def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize: bool) -> str:
-    """SQL turning a source column into a naive UTC timestamp (NULL when unparseable).
-
-    Values with a UTC offset are converted to UTC.  Naive values are kept as they are, or, with
-    ``localize``, read in the session's time zone (the source's zone, set by the caller while
-    the import runs) and converted to UTC, so durations across a DST change come out right.
-    """
-    c = ident(column)
-
-    def naive(expr: str) -> str:
-        if not localize:
-            return expr
-        return f"CAST(timezone('UTC', CAST({expr} AS TIMESTAMPTZ)) AS TIMESTAMP)"
-
-    def aware(expr: str) -> str:
-        return f"CAST(timezone('UTC', {expr}) AS TIMESTAMP)"
-
-    if col_type.startswith("TIMESTAMP WITH TIME ZONE"):
-        return aware(c)
-    if col_type.startswith("TIMESTAMP") or col_type == "DATE":
-        return naive(f"CAST({c} AS TIMESTAMP)")
-    raw = c if col_type == "VARCHAR" else f"CAST({c} AS VARCHAR)"
-    s = f"trim({raw})"
-    parts = []
-    for f in formats:
-        if f == ISO:
-            # The plain TIMESTAMP cast is the fast path, but it would silently drop an offset:
-            # values that end in one take the (slower) time-zone-aware cast.  Both casts skip
-            # surrounding spaces themselves, and one regex is cheaper than several substrings.
-            parts.append(
-                f"CASE WHEN regexp_matches({raw}, {literal(_OFFSET_RE)}) "
-                f"THEN {aware(f'try_cast({raw} AS TIMESTAMPTZ)')} "
-                f"ELSE {naive(f'try_cast({raw} AS TIMESTAMP)')} END"
-            )
-        elif "%z" in f or "%Z" in f:
-            parts.append(aware(f"try_strptime({s}, {literal(f)})"))
-        else:
-            parts.append(naive(f"CAST(try_strptime({s}, {literal(f)}) AS TIMESTAMP)"))
-    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
 def _attribute_types(
@@ -485,8 +335,8 @@ def canonicalise(
         if col is None:
             continue
         if timestamp_formats:
-            fmts[role] = [ISO if f.upper() in ("ISO", ISO) else f for f in timestamp_formats]
-        elif types[col] == "VARCHAR":
+            fmts[role] = [format_name(f) for f in timestamp_formats]
+        elif types[col] == "VARCHAR" or is_number_type(types[col]):
             fmts[role], warns = detect_timestamp_formats(con, col, dayfirst=dayfirst)
             report.warnings += warns
         else:
@@ -523,9 +373,9 @@ def canonicalise(
 
     ts_col, start_col = m.timestamp, m.start_timestamp
     assert ts_col is not None  # detect_mapping raised if no column holds the timestamp
-    ts = _timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
+    ts = timestamp_expr(ts_col, types[ts_col], fmts.get(schema.TIMESTAMP, []), localize=localize)
     start = (
-        _timestamp_expr(start_col, types[start_col], fmts.get(schema.START, []), localize=localize)
+        timestamp_expr(start_col, types[start_col], fmts.get(schema.START, []), localize=localize)
         if start_col
         else "CAST(NULL AS TIMESTAMP)"
     )
@@ -554,24 +404,34 @@ def canonicalise(
     )
     ts_raw = f"CAST(s.{ident(ts_col)} AS VARCHAR)"
     start_raw = f"CAST(s.{ident(start_col)} AS VARCHAR)" if start_col else "CAST(NULL AS VARCHAR)"
+    ts_problem = timestamp_problem(
+        ts_raw, "e.timestamp", fmts.get(schema.TIMESTAMP, []), what="timestamp"
+    )
+    start_problem = timestamp_problem(
+        start_raw, "e.start_timestamp", fmts.get(schema.START, []), what="start timestamp"
+    )
     reason = f"""CASE
         WHEN e.case_id IS NULL THEN 'missing case id'
         WHEN e.activity IS NULL THEN 'missing activity'
         WHEN {ts_raw} IS NULL OR trim({ts_raw}) = '' THEN 'missing timestamp'
-        WHEN e.timestamp IS NULL THEN 'unparseable timestamp'
-        WHEN {start_raw} IS NOT NULL AND e.start_timestamp IS NULL
-            THEN 'unparseable start timestamp'
+        ELSE coalesce({ts_problem}, {start_problem})
     END"""
-    # Only rows with a null in a required column (or a null start time) can be rejected:
-    # cheap null checks on the stored columns; the raw values come from the staging table.
+    # Only rows with a null in a required column, a null start time or a time outside the
+    # years 1900-2200 can be rejected: cheap checks on the stored columns; the raw values come
+    # from the staging table.
     suspect = "case_id IS NULL OR activity IS NULL OR timestamp IS NULL"
-    suspect += " OR start_timestamp IS NULL" if start_col else ""
+    suspect += f" OR NOT {in_range('timestamp')}"
+    suspect += (
+        f" OR start_timestamp IS NULL OR NOT {in_range('start_timestamp')}" if start_col else ""
+    )
     column_of = {
         "missing case id": m.case_id,
         "missing activity": m.activity,
         "missing timestamp": ts_col,
-        "unparseable timestamp": ts_col,
-        "unparseable start timestamp": start_col,
+        **{f"{r} timestamp": ts_col for r in ("unparseable", "not a")},
+        "timestamp out of range": ts_col,
+        **{f"{r} start timestamp": start_col for r in ("unparseable", "not a")},
+        "start timestamp out of range": start_col,
     }
     case_column = " ".join(
         f"WHEN {literal(r)} THEN {literal(c or '')}" for r, c in column_of.items()
@@ -579,10 +439,12 @@ def canonicalise(
     case_value = " ".join(
         f"WHEN {literal(r)} THEN CAST(s.{ident(c)} AS VARCHAR)" for r, c in column_of.items() if c
     )
+    expected = f"a date-time like the formats {fmt_list}"
+    ts_formats = fmts.get(schema.TIMESTAMP, []) + fmts.get(schema.START, [])
+    value = f"CASE e.__jl_reason {case_value} END"
     detail = (
-        f"CASE WHEN e.__jl_reason LIKE 'unparseable%' THEN "
-        f"'expected a date-time like the formats ' || {literal(fmt_list)} "
-        f"ELSE 'expected a non-empty value' END"
+        f"coalesce({timestamp_detail('e.__jl_reason', value, expected, ts_formats)}, "
+        "'expected a non-empty value')"
     )
     raw = ", ".join(f"{ident(c)} := s.{ident(c)}" for c in staged.columns)
 
@@ -602,7 +464,7 @@ def canonicalise(
             if first_row(con.execute("SELECT count(*) FROM _jl_rejected"))[0]:
                 con.execute(
                     f"""INSERT INTO rejects SELECT {source_id}, e.__jl_row, NULL, e.__jl_reason,
-                        CASE e.__jl_reason {case_column} END, CASE e.__jl_reason {case_value} END,
+                        CASE e.__jl_reason {case_column} END, {value},
                         {detail}, CAST(to_json(struct_pack({raw})) AS VARCHAR)
                     FROM _jl_rejected e JOIN {STAGING} s USING (__jl_row) ORDER BY e.__jl_row"""
                 )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError, option_for
-from journeylens.store import importer, ingest, readers
+from journeylens.store import importer, ingest, readers, timestamps
 from journeylens.store.ingest import _text
 from journeylens.store.readers import STAGING
 
@@ -173,14 +173,35 @@ class VoiceImportReport:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
-def _date_expr(con, col: str | None, types: dict[str, str], dayfirst, warnings: list[str]) -> str:
+def _date_expr(
+    con, col: str | None, types: dict[str, str], dayfirst, warnings: list[str]
+) -> tuple[str, list[str]]:
+    """SQL of a date column's timestamp, and the formats it reads (see :func:`_date_problem`).
+
+    Dates follow the event logs' rules (:func:`journeylens.store.timestamps.detect_timestamp_formats`):
+    formats and day-first decided from the column, numbers read by magnitude with a warning,
+    and ``epoch``, ``infinity`` or a year outside 1900-2200 rejected, never stored.
+    """
     if col is None:
-        return "CAST(NULL AS TIMESTAMP)"
+        return "CAST(NULL AS TIMESTAMP)", []
     formats: list[str] = []
-    if types[col] == "VARCHAR":
-        formats, warns = ingest.detect_timestamp_formats(con, col, dayfirst=dayfirst)
+    if types[col] == "VARCHAR" or timestamps.is_number_type(types[col]):
+        formats, warns = timestamps.detect_timestamp_formats(con, col, dayfirst=dayfirst)
         warnings += warns
-    return ingest._timestamp_expr(col, types[col], formats, localize=False)
+    return timestamps.timestamp_expr(col, types[col], formats, localize=False), formats
+
+
+_DATE_REASONS = ("unparseable date", "not a date", "date out of range")
+
+
+def _date_problem(value: str, formats: list[str]) -> str:
+    """SQL: why the date column ``value`` of ``_jl_voice_new`` cannot be stored, else NULL."""
+    return timestamps.timestamp_problem("__jl_date_raw", value, formats, what="date")
+
+
+def _date_detail(reason: str, raw: str, formats: list[str]) -> str:
+    """SQL: what a date rejected for ``reason`` (SQL) should have been."""
+    return timestamps.timestamp_detail(reason, raw, "a date or date-time", formats)
 
 
 def _reject(con, source_id: int, fmt: str, staged: readers.Staged, reasons: dict[str, str]):
@@ -319,7 +340,7 @@ def _reason_columns(found: Mapping[str, str]) -> dict[str, str]:
         "unparseable score": found.get("score", ""),
         "score outside the scale": found.get("score", ""),
         "missing customer and case id": found.get("customer_id") or found.get("case_id", ""),
-        "unparseable date": found.get("responded_at") or found.get("date", ""),
+        **{r: found.get("responded_at") or found.get("date", "") for r in _DATE_REASONS},
         "missing outcome": found.get("outcome", ""),
     }
 
@@ -336,7 +357,9 @@ def _build_responses(con, staged, found, report, default_survey: str, dayfirst) 
             f"{', '.join(staged.columns)}; pass --customer-id or --case"
         )
     types = ingest._column_types(con, STAGING)
-    date = _date_expr(con, found.get("responded_at"), types, dayfirst, report.warnings)
+    date, date_formats = _date_expr(
+        con, found.get("responded_at"), types, dayfirst, report.warnings
+    )
     score_raw = f"CAST({ident(found['score'])} AS VARCHAR)"
     score = f"try_cast(replace(trim({score_raw}), ',', '.') AS DOUBLE)"
     survey = _text(found.get("survey"))
@@ -360,25 +383,25 @@ def _build_responses(con, staged, found, report, default_survey: str, dayfirst) 
         FROM {STAGING}"""
     )
     con.execute(
-        """UPDATE _jl_voice_new SET
+        f"""UPDATE _jl_voice_new SET
             __jl_reason = CASE
                 WHEN __jl_score_raw IS NULL OR trim(__jl_score_raw) = '' THEN 'missing score'
                 WHEN score IS NULL OR isnan(score) THEN 'unparseable score'
                 WHEN customer_id IS NULL AND case_id IS NULL THEN 'missing customer and case id'
-                WHEN __jl_date_raw IS NOT NULL AND trim(__jl_date_raw) <> ''
-                     AND responded_at IS NULL THEN 'unparseable date' END"""
+                ELSE {_date_problem("responded_at", date_formats)} END"""
     )
+    dates = ", ".join(literal(r) for r in _DATE_REASONS)
     con.execute(
-        """UPDATE _jl_voice_new SET
-            __jl_value = CASE __jl_reason WHEN 'unparseable date' THEN __jl_date_raw
-                              WHEN 'missing customer and case id' THEN NULL
+        f"""UPDATE _jl_voice_new SET
+            __jl_value = CASE WHEN __jl_reason IN ({dates}) THEN __jl_date_raw
+                              WHEN __jl_reason = 'missing customer and case id' THEN NULL
                               ELSE __jl_score_raw END,
             __jl_detail = CASE __jl_reason
                 WHEN 'missing score' THEN 'expected a number'
                 WHEN 'unparseable score' THEN 'expected a number such as 7 or 4.5'
                 WHEN 'missing customer and case id' THEN
                     'expected a customer id or a case id to join the response to journeys'
-                WHEN 'unparseable date' THEN 'expected a date or date-time' END
+                ELSE {_date_detail("__jl_reason", "__jl_date_raw", date_formats)} END
         WHERE __jl_reason IS NOT NULL"""
     )
 
@@ -445,7 +468,7 @@ def _build_outcomes(con, staged, found, report, outcome_name: str | None, dayfir
             f"{', '.join(staged.columns)}; pass --customer-id or --case"
         )
     types = ingest._column_types(con, STAGING)
-    date = _date_expr(con, found.get("date"), types, dayfirst, report.warnings)
+    date, date_formats = _date_expr(con, found.get("date"), types, dayfirst, report.warnings)
     date_raw = (
         f"CAST({ident(found['date'])} AS VARCHAR)" if "date" in found else "CAST(NULL AS VARCHAR)"
     )
@@ -461,20 +484,20 @@ def _build_outcomes(con, staged, found, report, outcome_name: str | None, dayfir
         FROM {STAGING}"""
     )
     con.execute(
-        """UPDATE _jl_voice_new SET __jl_reason = CASE
+        f"""UPDATE _jl_voice_new SET __jl_reason = CASE
                 WHEN outcome IS NULL THEN 'missing outcome'
                 WHEN customer_id IS NULL AND case_id IS NULL THEN 'missing customer and case id'
-                WHEN __jl_date_raw IS NOT NULL AND trim(__jl_date_raw) <> '' AND date IS NULL
-                    THEN 'unparseable date' END"""
+                ELSE {_date_problem("date", date_formats)} END"""
     )
+    dates = ", ".join(literal(r) for r in _DATE_REASONS)
     con.execute(
-        """UPDATE _jl_voice_new SET
-            __jl_value = CASE __jl_reason WHEN 'unparseable date' THEN __jl_date_raw END,
+        f"""UPDATE _jl_voice_new SET
+            __jl_value = CASE WHEN __jl_reason IN ({dates}) THEN __jl_date_raw END,
             __jl_detail = CASE __jl_reason
                 WHEN 'missing outcome' THEN 'expected an outcome such as churn or complaint'
                 WHEN 'missing customer and case id' THEN
                     'expected a customer id or a case id to join the outcome to journeys'
-                WHEN 'unparseable date' THEN 'expected a date or date-time' END
+                ELSE {_date_detail("__jl_reason", "__jl_date_raw", date_formats)} END
         WHERE __jl_reason IS NOT NULL"""
     )
 
