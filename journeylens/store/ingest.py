@@ -475,6 +475,7 @@ def canonicalise(
     report = ImportReport(source=staged.source, format=staged.format, source_id=source_id)
     report.rows_read = staged.rows
     report.options = dict(staged.options)
+    report.warnings += staged.notes
     m: Mapping = detect_mapping(staged.columns, preset=preset, source=staged.source, **mapping)
     report.mapping = m.as_dict()
     types = _column_types(con, STAGING)
