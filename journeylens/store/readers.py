@@ -10,13 +10,10 @@ every format.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import os
-import stat
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -31,13 +28,13 @@ import pyarrow as pa
 from journeylens import schema
 from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError
+from journeylens.store import encodings, files
 from journeylens.store.mapping import safe_names
 from journeylens.store.rows import first_row
 
 __all__ = [
     "Format",
     "Staged",
-    "check_file",
     "database_url",
     "detect_format",
     "file_digest",
@@ -55,7 +52,6 @@ Format = Literal["csv", "parquet", "xes", "excel", "database"]
 MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "N/A", "n/a", "None", "NaN", "-")
 
 STAGING = "_jl_staging"
-LATIN_1 = ("latin1", "latin-1", "iso-8859-1", "cp1252")
 #: Arrow memory per byte of text data (string offsets, validity, the dictionary-encoded copies).
 ARROW_OVERHEAD = 1.6
 #: Bytes of CSV text per byte of a gzipped CSV, when deciding whether it fits in memory.
@@ -98,7 +94,7 @@ def detect_format(path: str) -> Format:
         return "database"
     name = path.lower()
     if name.endswith(".zip"):
-        member = _zip_member(Path(path))
+        member = files.zip_member(Path(path))
         fmt = detect_format(member)
         if fmt == "database":  # pragma: no cover - a member name holds no "://"
             raise InputError(f"{path}: {member} inside it is not a file format journeylens reads")
@@ -184,7 +180,7 @@ def source_digest(
     Re-importing a source with the same digest adds nothing, whatever the spelling of its path.
     """
     if fmt != "database":
-        check_file(Path(path))
+        files.check_file(Path(path))
         return file_digest(path)
     local = _database_file(path)
     if local is None:
@@ -204,106 +200,6 @@ def file_digest(path: str | Path) -> str:
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
     return h.hexdigest()
-
-
-def check_file(path: Path) -> None:
-    """Raise :class:`InputError` unless ``path`` is a readable, non-empty regular file.
-
-    The message names what the path is instead (a folder, a named pipe, a symbolic link that
-    loops or leads nowhere, a file without read permission), never "no such file" for
-    something that exists.
-
-    Examples
-    --------
-    >>> check_file(Path("/"))
-    Traceback (most recent call last):
-    ...
-    journeylens.errors.InputError: /: is a folder, not a file; ...
-    """
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise InputError(
-                f"{path}: is a symbolic link to {os.readlink(path)}, which does not exist; "
-                "point it at the file, or name the file itself"
-            ) from None
-        raise InputError(f"{path}: no such file") from None
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise InputError(
-                f"{path}: is a symbolic link that loops back on itself, not a file; "
-                "point it at the file, or name the file itself"
-            ) from None
-        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError(
-            f"{path}: is a folder, not a file; name one file inside it (e.g. {path}/log.csv)"
-        )
-    if stat.S_ISFIFO(st.st_mode):
-        raise InputError(
-            f"{path}: is a named pipe (FIFO), not a file; an import reads its source twice "
-            "(to identify it, then to load it): save the data to a file and import that"
-        )
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: is a device or socket, not a file; name a regular file")
-    if not os.access(path, os.R_OK):
-        raise InputError(
-            f"{path}: cannot be read: permission denied (the file exists); give yourself read "
-            f"access (chmod u+r {path}) or copy it somewhere readable"
-        )
-    if st.st_size == 0:
-        raise InputError(f"{path}: is empty (0 bytes); expected a header row and data rows")
-
-
-#: Names a zip archive holds beside the data: folders, macOS resource forks, desktop files.
-def _zip_data(names: list[str]) -> list[str]:
-    return [
-        n
-        for n in names
-        if not n.endswith("/")
-        and not n.startswith("__MACOSX/")
-        and Path(n).name not in (".DS_Store", "Thumbs.db", "desktop.ini")
-    ]
-
-
-def _zip_member(path: Path) -> str:
-    """The one data file inside a zip archive; :class:`InputError` for none or several."""
-    check_file(path)
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = _zip_data(z.namelist())
-    except (zipfile.BadZipFile, OSError) as e:
-        raise InputError(f"{path}: is not a readable zip archive ({e}); re-create it") from None
-    if not names:
-        raise InputError(f"{path}: the zip archive holds no file; expected one CSV, Parquet ...")
-    if len(names) > 1:
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        raise InputError(
-            f"{path}: the zip archive holds {len(names)} files ({shown}); expected exactly one. "
-            "Unzip it and import each file on its own"
-        )
-    if names[0].lower().endswith(".zip"):
-        raise InputError(f"{path}: holds another zip archive ({names[0]}); unzip it first")
-    return names[0]
-
-
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8, else Latin-1 (which decodes any byte)."""
-    if path.suffix == ".gz":
-        return "utf-8"
-    dec = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as f:
-        try:
-            while chunk := f.read(1 << 24):
-                # Most exports are plain ASCII: bytes.isascii() is ~4x cheaper than decoding.
-                # A chunk is skipped only when no multi-byte character is left open before it.
-                if not (chunk.isascii() and not dec.getstate()[0]):
-                    dec.decode(chunk)
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8"
 
 
 def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict[str, Any] | None:
@@ -367,7 +263,7 @@ def _csv_to_arrow(
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         return None
     except OSError as e:
-        _refuse_bad_gzip(path)
+        files.refuse_bad_gzip(path)
         raise InputError(f"{path}: could not be read ({e})") from None
 
 
@@ -380,8 +276,8 @@ def _stage_csv(
     quote: str | None,
     missing: Sequence[str] = MISSING_TOKENS,
 ) -> Staged:
-    if encoding and encoding.lower().replace("_", "-") in LATIN_1:
-        encoding = "latin-1"
+    if encoding:
+        encoding = encodings.normalise(encoding)
     if path.suffix.lower() == ".gz":
         with open(path, "rb") as f:
             if f.read(2) != b"\x1f\x8b":
@@ -431,7 +327,21 @@ def _stage_csv(
     # pass to detect its encoding.
     if encoding is None and (staged := fast("utf-8")) is not None:
         return staged
-    enc = encoding or _detect_encoding(path)
+    files.refuse_bad_gzip(path)  # before detection reads it through gzip
+    enc = encoding or encodings.detect_encoding(path)
+    if not encodings.native(enc):
+        # Neither reader speaks it: read a UTF-8 copy, which goes once it is staged.
+        with tempfile.TemporaryDirectory(prefix="journeylens-") as tmp:
+            copy = encodings.to_utf8(path, enc, Path(tmp) / path.name.removesuffix(".gz"))
+            try:
+                staged = _stage_csv(
+                    con, copy, delimiter=delimiter, encoding="utf-8", quote=quote, missing=missing
+                )
+            except InputError as e:
+                raise InputError(str(e).replace(str(copy), str(path))) from None
+        staged.source = str(path)
+        staged.options["encoding"] = enc
+        return staged
     if (encoding or enc != "utf-8") and (staged := fast(enc)) is not None:
         return staged
     args = dialect(enc)
@@ -461,7 +371,7 @@ def _stage_csv(
             f"SELECT CAST({number} AS BIGINT) AS __jl_row, * FROM {_CSV}"
         )
     except duckdb.Error as e:
-        _refuse_bad_gzip(path)
+        files.refuse_bad_gzip(path)
         raise InputError(
             f"{path}: could not read it as CSV ({_plain(e)}); check --delimiter/--encoding"
         ) from None
@@ -488,33 +398,6 @@ def _plain(e: BaseException) -> str:
     """An engine's error without its SQL echo (``LINE 1: CREATE ...``) or error class."""
     text = str(e).split("\n\nLINE ")[0].splitlines()[0] if str(e) else type(e).__name__
     return text.split(" Error: ", 1)[-1] if " Error: " in text[:40] else text
-
-
-def _refuse_bad_gzip(path: Path) -> None:
-    """Raise :class:`InputError` if ``path`` is a damaged or cut-short gzip file."""
-    import zlib
-
-    if path.suffix.lower() != ".gz":
-        return
-    d = zlib.decompressobj(wbits=31)
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 22):
-                while chunk:
-                    d.decompress(chunk, 1 << 24)
-                    chunk = d.unconsumed_tail
-                if d.eof and d.unused_data:  # a second gzip member follows (concatenated)
-                    rest, d = d.unused_data, zlib.decompressobj(wbits=31)
-                    d.decompress(rest)
-    except zlib.error as e:
-        raise InputError(
-            f"{path}: the gzip data is damaged ({e}); download or copy the file again"
-        ) from None
-    if not d.eof:
-        raise InputError(
-            f"{path}: the gzip file is truncated (its compressed data ends early: an incomplete "
-            "download or copy); download or copy it again"
-        )
 
 
 def _stage_arrow(
@@ -605,41 +488,9 @@ def _stage_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     if frame.width == 0 or frame.height == 0:
         # rustxes returns an empty frame (no error) for a truncated or event-less log.
         raise InputError(f"{path}: no events found; is it a complete XES log?")
-    _refuse_truncated_xes(path, frame.height)
+    files.refuse_truncated_xes(path, frame.height)
     staged = _stage_arrow(con, frame.to_arrow(), str(path), "xes")
     return staged
-
-
-def _refuse_truncated_xes(path: Path, events: int) -> None:
-    """Raise :class:`InputError` unless the XES document ends with ``</log>``.
-
-    rustxes reads a log cut after a ``</trace>`` without a word, returning the events before
-    the cut: a silent loss the end tag catches.
-    """
-    import gzip
-    import zlib
-
-    tail = b""
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as g:
-                while chunk := g.read(1 << 22):
-                    tail = (tail + chunk)[-256:]
-        else:
-            with open(path, "rb") as f:
-                f.seek(max(0, path.stat().st_size - 256))
-                tail = f.read()
-    except (OSError, EOFError, zlib.error) as e:
-        raise InputError(
-            f"{path}: could not be read as (gzipped) XES ({e}); download or copy it again"
-        ) from None
-    if not tail.rstrip().endswith(b"</log>"):
-        end = tail.rstrip()[-40:].decode("utf-8", "replace")
-        raise InputError(
-            f"{path}: the XES file is truncated: it ends with {end!r} instead of the closing "
-            f"</log> tag; the {events:,} events before the cut were read, those after it are "
-            "missing. Export or copy the log again"
-        )
 
 
 def _excel_cell(v: object) -> object:
@@ -732,7 +583,7 @@ def stage(
     if fmt == "database":
         return _finish(con, _stage_database(con, spath, table, query))
     p = Path(spath)
-    check_file(p)
+    files.check_file(p)
     if p.suffix.lower() == ".zip":
         return _stage_zip(con, p, fmt, delimiter, encoding, quote, sheet, missing)
     if fmt == "csv":
@@ -763,7 +614,7 @@ def _stage_zip(
     missing: Sequence[str] | None,
 ) -> Staged:
     """Stage the one file a zip archive holds, extracted to a temporary folder."""
-    member = _zip_member(path)
+    member = files.zip_member(path)
     with tempfile.TemporaryDirectory(prefix="journeylens-zip-") as tmp:
         try:
             with zipfile.ZipFile(path) as z:

@@ -196,3 +196,40 @@ def test_unreadable_file_is_named(tmp_path, ws_dir, monkeypatch, capsys):
     path.write_text(good_csv())
     path.chmod(0)
     _refused(path, ws_dir, "permission denied", monkeypatch, capsys)
+
+
+# -- encodings ---------------------------------------------------------------------------
+
+
+def _activities(ws: Workspace) -> set[str]:
+    return {r[0] for r in ws.con.execute("SELECT DISTINCT activity FROM events").fetchall()}
+
+
+@pytest.mark.parametrize("given", [None, "cp1252", "windows-1252"])
+def test_windows_1252_reads_its_own_characters(tmp_path, given):
+    path = tmp_path / "win.csv"
+    path.write_bytes(good_csv().replace("a1", "Preis \u20ac \u201cok\u201d").encode("cp1252"))
+    ws = Workspace.create(tmp_path / "ws")
+    report = ws.import_events(path, encoding=given)
+    assert report.options["encoding"] == "cp1252"
+    assert "Preis \u20ac \u201cok\u201d" in _activities(ws)
+
+
+def test_utf16_with_bom_is_detected(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes(good_csv().replace("a1", "Stra\u00dfe").encode("utf-16"))
+    ws = Workspace.create(tmp_path / "ws")
+    report = ws.import_events(path)
+    assert (report.options["encoding"], report.loaded) == ("utf-16", 12)
+    assert "Stra\u00dfe" in _activities(ws)
+
+
+def test_one_bad_byte_in_utf8_names_line_and_offset(tmp_path, ws_dir, monkeypatch, capsys):
+    text = good_csv(15).replace("a1", "caf\u00e9").encode()
+    offset = text.index(b"a2", text.index(b"a2") + 1)  # the second a2: line 7
+    path = tmp_path / "bad.csv"
+    path.write_bytes(text[: offset + 1] + b"\xff" + text[offset + 1 :])
+    err = _refused(path, ws_dir, "line 7, byte offset", monkeypatch, capsys)
+    assert f"byte offset {offset + 1}" in err and "--encoding latin-1" in err
+    report = Workspace.open(ws_dir, read_only=False).import_events(path, encoding="latin-1")
+    assert report.loaded == 15
