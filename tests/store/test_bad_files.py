@@ -233,3 +233,15 @@ def test_one_bad_byte_in_utf8_names_line_and_offset(tmp_path, ws_dir, monkeypatc
     assert f"byte offset {offset + 1}" in err and "--encoding latin-1" in err
     report = Workspace.open(ws_dir, read_only=False).import_events(path, encoding="latin-1")
     assert report.loaded == 15
+
+
+@pytest.mark.parametrize("fmt", ["%Q", "%Y-%m-%d %"])
+def test_invalid_timestamp_format_is_named(fmt, tmp_path, ws_dir, monkeypatch, capsys):
+    path = tmp_path / "log.csv"
+    path.write_text(good_csv(14))
+    before = _state(ws_dir)
+    argv = ["import", str(path), "-w", str(ws_dir), "--timestamp-format", fmt]
+    code, err = _cli(argv, monkeypatch, capsys)
+    assert code == 1 and f"invalid --timestamp-format {fmt!r}" in err and "log.csv" in err, err
+    assert "Traceback" not in err and "Error:" not in err
+    assert _state(ws_dir) == before
