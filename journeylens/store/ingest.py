@@ -212,29 +212,6 @@ def detect_timestamp_formats(
 _DM_RE = r"^ *([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}([^0-9]|$)"
 
 
-def _check_formats(formats: list[str], source: str) -> None:
-    """Raise :class:`InputError` naming a strptime format DuckDB cannot use (``%Q``, a lone ``%``).
-
-    Checked on a connection of its own: a failed statement would abort the import's transaction.
-    """
-    check = duckdb.connect()
-    try:
-        for f in formats:
-            if f == ISO:
-                continue
-            try:
-                check.execute("SELECT try_strptime('2024-01-01', ?)", [f])
-            except duckdb.Error as e:
-                why = str(e).split("specifier ", 1)[-1].replace("strftime/strptime", "timestamps")
-                raise InputError(
-                    f"{source}: invalid --timestamp-format {f!r} ({why}); expected strptime codes such as "
-                    "'%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M' (%Y year, %m month, %d day, %H hour, "
-                    "%M minute, %S second, %f fraction, %z offset, %p AM/PM), or ISO"
-                ) from None
-    finally:
-        check.close()
-
-
 def _day_or_month_first(con: duckdb.DuckDBPyConnection, column: str) -> bool | None:
     """Day-first (True) or month-first (False), decided from every value of the column.
 
@@ -821,3 +798,26 @@ def memory_cap(
         yield
     finally:
         con.execute("RESET memory_limit")
+
+
+def _check_formats(formats: list[str], source: str) -> None:
+    """Raise :class:`InputError` naming a strptime format DuckDB cannot use (``%Q``, a lone ``%``).
+
+    Checked on a connection of its own: a failed statement would abort the import's transaction.
+    """
+    check = duckdb.connect()
+    try:
+        for f in formats:
+            if f == ISO:
+                continue
+            try:
+                check.execute("SELECT try_strptime('2024-01-01', ?)", [f])
+            except duckdb.Error as e:
+                why = str(e).split("specifier ", 1)[-1].replace("strftime/strptime", "timestamps")
+                raise InputError(
+                    f"{source}: invalid --timestamp-format {f!r} ({why}); expected strptime codes such as "
+                    "'%Y-%m-%d %H:%M:%S' or '%d/%m/%Y %H:%M' (%Y year, %m month, %d day, %H hour, "
+                    "%M minute, %S second, %f fraction, %z offset, %p AM/PM), or ISO"
+                ) from None
+    finally:
+        check.close()

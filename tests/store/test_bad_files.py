@@ -245,3 +245,16 @@ def test_invalid_timestamp_format_is_named(fmt, tmp_path, ws_dir, monkeypatch, c
     assert code == 1 and f"invalid --timestamp-format {fmt!r}" in err and "log.csv" in err, err
     assert "Traceback" not in err and "Error:" not in err
     assert _state(ws_dir) == before
+
+
+def test_info_survives_a_timestamp_past_year_9999(ws_dir, monkeypatch, capsys):
+    # A workspace imported before year-10000 rows were rejected holds one; info must not crash.
+    ws = Workspace.open(ws_dir, read_only=False)
+    ws.con.execute(
+        "UPDATE events SET timestamp = TIMESTAMP '10000-01-02 10:00:00' "
+        "WHERE event_index = (SELECT max(event_index) FROM events)"
+    )
+    assert ws.info()["last_event"].startswith("10000-01-02")
+    ws.close()
+    code, _ = _cli(["info", "-w", str(ws_dir), "--json"], monkeypatch, capsys)
+    assert code == 0
