@@ -283,6 +283,10 @@ def _timestamp_expr(column: str, col_type: str, formats: list[str], *, localize:
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
+#: Text columns whose types one query tests (see _attribute_types).
+_TYPE_BATCH = 200
+
+
 def _attribute_types(
     con: duckdb.DuckDBPyConnection, columns: list[str], types: dict[str, str], decimal: str
 ) -> dict[str, tuple[str, str]]:
@@ -308,23 +312,32 @@ def _attribute_types(
             "TIMESTAMP": f"try_cast({q} AS TIMESTAMP)",
         }
     # Failing casts are slow, and most text columns fail every type on their first rows: rule
-    # types out on a sample, then confirm the survivors on every row.
-    for scope in (f"(SELECT * FROM {STAGING} LIMIT 2000)", STAGING):
-        pairs = [(c, typ) for c in text for typ in checks[c]]
-        if not pairs:
-            break
-        numeric = [c for c in text if {"BIGINT", "DOUBLE"} & set(checks[c])]
-        aggs = [f"count({ident(c)})" for c in text] + [f"count({checks[c][t]})" for c, t in pairs]
-        aggs += [f"count(*) FILTER (WHERE {_id_like(ident(c))})" for c in numeric]
-        counts = first_row(con.execute(f"SELECT {', '.join(aggs)} FROM {scope}"))
-        totals = dict(zip(text, counts[: len(text)], strict=True))
-        for (c, typ), n in zip(pairs, counts[len(text) : len(text) + len(pairs)], strict=True):
-            if n != totals[c]:
-                del checks[c][typ]
-        for c, n in zip(numeric, counts[len(text) + len(pairs) :], strict=True):
-            if n:  # an identifier written in digits: as a number it would lose them
-                checks[c].pop("BIGINT", None)
-                checks[c].pop("DOUBLE", None)
+    # types out on a sample, then confirm the survivors on every row.  A few hundred columns
+    # per query: one query over 10,000 columns (50,000 expressions) ran for minutes.
+    for at in range(0, len(text), _TYPE_BATCH):
+        batch = text[at : at + _TYPE_BATCH]
+        cols = ", ".join(ident(c) for c in batch)
+        sample = f"(SELECT {cols} FROM {STAGING} LIMIT 2000)"
+        for scope in (sample, f"(SELECT {cols} FROM {STAGING})"):
+            pairs = [(c, typ) for c in batch for typ in checks[c]]
+            if not pairs:
+                break
+            numeric = [c for c in batch if {"BIGINT", "DOUBLE"} & set(checks[c])]
+            aggs = [f"count({ident(c)})" for c in batch] + [
+                f"count({checks[c][t]})" for c, t in pairs
+            ]
+            aggs += [f"count(*) FILTER (WHERE {_id_like(ident(c))})" for c in numeric]
+            counts = first_row(con.execute(f"SELECT {', '.join(aggs)} FROM {scope}"))
+            totals = dict(zip(batch, counts[: len(batch)], strict=True))
+            for (c, typ), n in zip(
+                pairs, counts[len(batch) : len(batch) + len(pairs)], strict=True
+            ):
+                if n != totals[c]:
+                    del checks[c][typ]
+            for c, n in zip(numeric, counts[len(batch) + len(pairs) :], strict=True):
+                if n:  # an identifier written in digits: as a number it would lose them
+                    checks[c].pop("BIGINT", None)
+                    checks[c].pop("DOUBLE", None)
     for c in text:
         if checks[c]:
             typ, expr = next(iter(checks[c].items()))

@@ -258,3 +258,23 @@ def test_info_survives_a_timestamp_past_year_9999(ws_dir, monkeypatch, capsys):
     ws.close()
     code, _ = _cli(["info", "-w", str(ws_dir), "--json"], monkeypatch, capsys)
     assert code == 0
+
+
+@pytest.mark.slow
+def test_a_csv_of_3000_columns_imports(tmp_path):
+    # One type-detection query over 10,000 columns ran for minutes; in batches it finishes.
+    n = 3000
+    header = HEADER + "".join(f",attr{i}" for i in range(n))
+    lines = [
+        f"c{r // 3},a{r % 3},2024-01-0{1 + r % 3} 10:00:00"
+        + "".join(f",{r * i % 7}" if i % 2 else f",x{i}" for i in range(n))
+        for r in range(30)
+    ]
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\n" + "\n".join(lines) + "\n")
+    ws = Workspace.create(tmp_path / "ws")
+    assert ws.import_events(path).loaded == 30
+    info = ws.info()
+    assert len(info["event_attributes"]) + len(info["case_attributes"]) == n
+    got = ws.con.execute("SELECT typeof(attr1), CAST(attr2 AS VARCHAR) FROM events LIMIT 1")
+    assert got.fetchone() == ("BIGINT", "x2")
