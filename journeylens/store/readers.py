@@ -576,10 +576,37 @@ def stage(
     ``missing``: the texts that mean "no value" in a CSV (default :data:`MISSING_TOKENS`).
 
     Raises :class:`InputError` for a malformed source: the message names the file, where
-    (row, line, column) when known, what was expected and found, and how to fix it.
+    (row, line, column) when known, what was expected and found, and how to fix it; an
+    engine's own error while reading is one too, without its SQL.
     """
     spath = str(path)
     fmt = format or detect_format(spath)
+    try:
+        return _stage(
+            con, spath, fmt, delimiter, encoding, quote, sheet, table, query, missing, _materialise
+        )
+    except duckdb.OutOfMemoryException:
+        raise  # the workspace retries without its memory cap
+    except (duckdb.Error, pa.ArrowException, OSError, UnicodeError) as e:
+        raise InputError(
+            f"{spath}: could not be read as {fmt} ({_plain(e)}); check that it is a complete "
+            f"{fmt} file, and its --encoding and --delimiter"
+        ) from None
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    spath: str,
+    fmt: Format,
+    delimiter: str | None,
+    encoding: str | None,
+    quote: str | None,
+    sheet: str | None,
+    table: str | None,
+    query: str | None,
+    missing: Sequence[str] | None,
+    _materialise: bool,
+) -> Staged:
     if fmt == "database":
         return _finish(con, _stage_database(con, spath, table, query))
     p = Path(spath)

@@ -278,3 +278,51 @@ def test_a_csv_of_3000_columns_imports(tmp_path):
     assert len(info["event_attributes"]) + len(info["case_attributes"]) == n
     got = ws.con.execute("SELECT typeof(attr1), CAST(attr2 AS VARCHAR) FROM events LIMIT 1")
     assert got.fetchone() == ("BIGINT", "x2")
+
+
+# -- unexpected failures -----------------------------------------------------------------
+
+
+def _engine_failure(*_args, **_kwargs):
+    import duckdb
+
+    raise duckdb.TransactionException(
+        "TransactionContext Error: Current transaction is aborted\n\nLINE 1: SELECT * FROM x"
+    )
+
+
+def test_unexpected_engine_error_is_one_plain_sentence(tmp_path, ws_dir, monkeypatch, capsys):
+    from journeylens.store import ingest
+
+    monkeypatch.setattr(ingest, "canonicalise", _engine_failure)
+    path = tmp_path / "log.csv"
+    path.write_text(good_csv(13))
+    err = _refused(path, ws_dir, "the workspace is unchanged", monkeypatch, capsys)
+    assert str(path) in err and "TransactionException" in err
+    log = Path(err.split("The details are in ")[1].split(";")[0])
+    assert "Current transaction is aborted" in log.read_text()
+    log.unlink()
+    monkeypatch.setattr(
+        sys, "argv", ["journeylens", "--debug", "import", str(path), "-w", str(ws_dir)]
+    )
+    with pytest.raises(Exception, match="Current transaction is aborted"):
+        main()
+
+
+def test_engine_error_while_reading_is_an_input_error(tmp_path, monkeypatch):
+    from journeylens.store import readers
+
+    monkeypatch.setattr(readers, "_stage_csv", _engine_failure)
+    path = tmp_path / "log.csv"
+    path.write_text(good_csv())
+    with pytest.raises(InputError, match="log.csv: could not be read as csv") as caught:
+        Workspace.create(tmp_path / "ws").import_events(path)
+    assert "LINE 1" not in str(caught.value) and "SELECT" not in str(caught.value)
+
+
+def test_import_source_is_found_on_the_command_line():
+    from journeylens.cli.main import _import_source
+
+    assert _import_source(["import", "-w", "ws", "--json", "a.csv", "--case", "id"]) == "a.csv"
+    assert _import_source(["voice", "import", "--kind=responses", "s.csv"]) == "s.csv"
+    assert _import_source(["info", "-w", "ws"]) is None
