@@ -315,7 +315,7 @@ def test_engine_error_while_reading_is_an_input_error(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "_stage_csv", _engine_failure)
     path = tmp_path / "log.csv"
     path.write_text(good_csv())
-    with pytest.raises(InputError, match="log.csv: could not be read as csv") as caught:
+    with pytest.raises(InputError, match=r"log\.csv: could not be read as csv") as caught:
         Workspace.create(tmp_path / "ws").import_events(path)
     assert "LINE 1" not in str(caught.value) and "SELECT" not in str(caught.value)
 
