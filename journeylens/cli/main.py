@@ -132,7 +132,8 @@ def import_(
     decimal: Annotated[str | None, typer.Option(help="Decimal separator: '.' or ','.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (detected).")] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="CSV encoding, e.g. utf-8, cp1252, latin-1, utf-16 (detected).")
+        str | None,
+        typer.Option(help="CSV encoding, e.g. utf-8, cp1252, latin-1, utf-16 (detected)."),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
     table: Annotated[str | None, typer.Option(help="Database table (with a URL).")] = None,
