@@ -95,10 +95,10 @@ def detect_format(path: str) -> Format:
     name = path.lower()
     if name.endswith(".zip"):
         member = files.zip_member(Path(path))
-        fmt = detect_format(member)
-        if fmt == "database":  # pragma: no cover - a member name holds no "://"
+        inner = detect_format(member)
+        if inner == "database":  # pragma: no cover - a member name holds no "://"
             raise InputError(f"{path}: {member} inside it is not a file format journeylens reads")
-        return fmt
+        return inner
     for suffix, fmt in (
         (".xes.gz", "xes"),
         (".xes", "xes"),
@@ -733,11 +733,11 @@ def _refuse_nul_values(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
             col = staged.arrow.column(name)
             if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
                 continue
-            # memchr over the raw text buffers: no copy, and no per-value work unless found.
+            # One vectorised pass over the raw text bytes, no copy; per-value work only if found.
             if not any(
                 (buf := chunk.buffers()[2]) is not None
                 and buf.size
-                and np.frombuffer(buf, np.uint8).min() == 0
+                and np.frombuffer(memoryview(buf), np.uint8).min() == 0
                 for chunk in col.chunks
                 if len(chunk)
             ):

@@ -114,7 +114,7 @@ def _iso(value: object) -> str | None:
     """A stored timestamp as text; DuckDB hands one past year 9999 over as text already."""
     if value is None:
         return None
-    return value.isoformat(sep=" ") if isinstance(value, dt.datetime | dt.date) else str(value)
+    return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
 
 
 class WorkspaceStore:
