@@ -1,6 +1,9 @@
 """The ``journeylens`` command: a thin shell over the library (parse, call, present).
 
-Our errors become a message on stderr and exit code 1; usage errors exit 2 (Typer/Click).
+Our errors become a message on stderr and exit code 1; usage errors exit 2 (Typer/Click).  Any
+other exception is a bug or an engine failure: it too becomes one plain sentence and exit 1
+(naming the file for an import), with the traceback in a log file; ``--debug`` (or
+``JOURNEYLENS_DEBUG=1``) shows it instead.
 Commands that produce data take ``--json`` for scripting.  Each area's commands live in their
 own module with their own Typer app (``mining``, ``journey``, ``voice``, ``diagnose``, ``web``);
 this module defines the workspace commands and merges the others into one ``app``.
@@ -8,7 +11,10 @@ this module defines the workspace commands and merges the others into one ``app`
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -76,8 +82,12 @@ def _root(
             "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
         ),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected failure.")
+    ] = False,
 ) -> None:
     """End-to-end customer journeys and process mining for service operations."""
+    del debug  # main() reads it from the command line: it acts outside the app
 
 
 @app.command()
@@ -122,7 +132,8 @@ def import_(
     decimal: Annotated[str | None, typer.Option(help="Decimal separator: '.' or ','.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (detected).")] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="CSV encoding (utf-8 or latin-1; detected).")
+        str | None,
+        typer.Option(help="CSV encoding, e.g. utf-8, cp1252, latin-1, utf-16 (detected)."),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
     table: Annotated[str | None, typer.Option(help="Database table (with a URL).")] = None,
@@ -392,13 +403,67 @@ for _area in (mining, journey, voice, diagnose, web):
     app.add_typer(_area.app)
 
 
+#: Options of the import commands that take no value (every other option takes one).
+_FLAGS = {"--json", "--quiet", "-q", "--dayfirst", "--monthfirst", "--debug", "--help"}
+
+
+def _import_source(argv: list[str]) -> str | None:
+    """The source an ``import`` or ``voice import`` command line names, if it is one."""
+    words = [a for a in argv if not a.startswith("-")]
+    if not words or words[0] not in ("import", "voice"):
+        return None
+    if words[0] == "voice" and words[1:2] != ["import"]:
+        return None
+    after = argv[argv.index("import") + 1 :]
+    skip = False
+    for arg in after:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg and arg not in _FLAGS
+        else:
+            return arg
+    return None
+
+
+def _unexpected(e: BaseException) -> None:
+    """Tell the user in one plain sentence; the traceback goes to a log file."""
+    fd, log = tempfile.mkstemp(prefix="journeylens-error-", suffix=".log")
+    with os.fdopen(fd, "w") as f:
+        f.write(" ".join(sys.argv) + "\n\n")
+        traceback.print_exception(e, file=f)
+    source = _import_source(sys.argv[1:])
+    what = (
+        f"{source}: the import stopped on an unexpected problem reading it ({type(e).__name__}); "
+        "the workspace is unchanged"
+        if source
+        else f"journeylens stopped on an unexpected problem ({type(e).__name__})"
+    )
+    err.print(
+        f"error: {what}. The details are in {log}; run again with --debug to see them, and "
+        "please report it with that file",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 def main() -> None:
-    """Entry point of the console script: our errors → message on stderr + exit code 1."""
+    """Entry point of the console script: our errors → message on stderr + exit code 1.
+
+    Any other exception (a bug, an engine failure) also exits 1 with one plain sentence, never
+    a traceback or engine text, unless ``--debug`` or ``JOURNEYLENS_DEBUG=1`` asks for it.
+    """
     try:
         app()
     except JourneylensError as e:
         # soft_wrap: one line per message, not wrapped at 80 columns when stderr is a pipe.
         err.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except Exception as e:
+        if os.environ.get("JOURNEYLENS_DEBUG") or "--debug" in sys.argv[1:]:
+            raise
+        _unexpected(e)
         sys.exit(1)
 
 

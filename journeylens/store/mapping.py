@@ -10,18 +10,67 @@ for well-known systems (``preset="servicenow"``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from journeylens import schema
 from journeylens.errors import ColumnNotFoundError, InputError, option_for
 
-__all__ = ["PRESETS", "Mapping", "detect_mapping"]
+__all__ = ["PRESETS", "RESERVED_PREFIXES", "Mapping", "detect_mapping", "safe_names"]
 
 
 def _norm(name: str) -> str:
     """Fold a column name so 'Case ID', 'case_id' and 'CaseId' compare equal."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+#: Column names starting with these are journeylens's own (the staging row number
+#: ``__jl_row``, the import's ``_jl_*`` tables): a source column so named is renamed.
+RESERVED_PREFIXES = ("_jl_", "__jl_")
+
+
+def safe_names(columns: Sequence[str], *, known: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """Column names the workspace can hold, and a note for each one changed.
+
+    Names are case-insensitive in the workspace (DuckDB), so ``Status`` and ``status`` in one
+    source would be one column: the later one becomes ``status_2``.  A name that differs only
+    in case from a column the workspace already has (``known``, from an earlier source)
+    takes that spelling, so both sources fill one attribute.  A name journeylens uses itself
+    (:data:`RESERVED_PREFIXES`) loses its leading underscores (``__jl_row`` → ``jl_row``).
+
+    Examples
+    --------
+    >>> safe_names(["case", "Status", "status", "__jl_row"])[0]
+    ['case', 'Status', 'status_2', 'jl_row']
+    >>> safe_names(["case", "status"], known=["Status"])[0]
+    ['case', 'Status']
+    """
+    spelling = {k.lower(): k for k in known}
+    taken: set[str] = set()
+    names: list[str] = []
+    notes: list[str] = []
+    for col in columns:
+        new = col
+        if new.lower().startswith(RESERVED_PREFIXES):
+            new = new.lstrip("_") or "column"
+            why = "names starting with _jl_ or __jl_ are journeylens's own"
+        elif new.lower() in spelling and new not in spelling.values():
+            new = spelling[new.lower()]
+            why = f"the workspace already has the column {new!r} from an earlier source"
+        else:
+            why = ""
+        if new.lower() in taken:
+            other = next(n for n in names if n.lower() == new.lower())
+            base, k = new, 2
+            while f"{base}_{k}".lower() in taken or f"{base}_{k}".lower() in spelling:
+                k += 1
+            new = f"{base}_{k}"
+            why = f"it differs from {other!r} only in case, and column names ignore case"
+        taken.add(new.lower())
+        names.append(new)
+        if new != col:
+            notes.append(f"column {col!r} renamed to {new!r}: {why}")
+    return names, notes
 
 
 # Candidate names per role, best first.  Compared after _norm().

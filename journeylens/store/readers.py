@@ -10,11 +10,12 @@ every format.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import datetime as dt
 import hashlib
 import os
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from journeylens import schema
 from journeylens._util.sql import ident, literal
 from journeylens.errors import InputError
+from journeylens.store import encodings, files
+from journeylens.store.mapping import safe_names
 from journeylens.store.rows import first_row
 
 __all__ = [
@@ -48,7 +52,6 @@ Format = Literal["csv", "parquet", "xes", "excel", "database"]
 MISSING_TOKENS: tuple[str, ...] = ("", "?", "NULL", "null", "N/A", "n/a", "None", "NaN", "-")
 
 STAGING = "_jl_staging"
-LATIN_1 = ("latin1", "latin-1", "iso-8859-1", "cp1252")
 #: Arrow memory per byte of text data (string offsets, validity, the dictionary-encoded copies).
 ARROW_OVERHEAD = 1.6
 #: Bytes of CSV text per byte of a gzipped CSV, when deciding whether it fits in memory.
@@ -57,6 +60,10 @@ _GZIP_RATIO = 6
 ROW = "__jl_row"
 _ARROW = "_jl_arrow"
 _CSV = "_jl_csv"
+#: The staging view before its columns were renamed (see :func:`_rename`).
+_RAW = "_jl_staging_raw"
+#: Columns per query when checking every column (a query of 10,000 columns takes minutes).
+_BATCH = 200
 #: Arrow reads CSV and Parquet into the system allocator: with its default pool (mimalloc) a
 #: process's first large read is slower and uneven (5M events: the CSV parse 1.8-2.9 s against
 #: 1.74-1.76 s, the Parquet read 2.0-2.3 s against 0.8 s).
@@ -77,6 +84,8 @@ class Staged:
     options: dict[str, object] = field(default_factory=dict)
     #: The Arrow table behind the staging view, when the source was read into Arrow.
     arrow: pa.Table | None = None
+    #: What the reader changed and the user should know (a column renamed ...).
+    notes: list[str] = field(default_factory=list)
 
 
 def detect_format(path: str) -> Format:
@@ -84,6 +93,12 @@ def detect_format(path: str) -> Format:
     if "://" in path:
         return "database"
     name = path.lower()
+    if name.endswith(".zip"):
+        member = files.zip_member(Path(path))
+        inner = detect_format(member)
+        if inner == "database":  # pragma: no cover - a member name holds no "://"
+            raise InputError(f"{path}: {member} inside it is not a file format journeylens reads")
+        return inner
     for suffix, fmt in (
         (".xes.gz", "xes"),
         (".xes", "xes"),
@@ -101,7 +116,8 @@ def detect_format(path: str) -> Format:
             return fmt  # type: ignore[return-value]
     raise InputError(
         f"{path}: cannot tell the file format from its name; expected one of .csv, .tsv, "
-        ".parquet, .xes, .xes.gz, .xlsx or a database URL such as duckdb:///file.db; "
+        ".csv.gz, .parquet, .xes, .xes.gz, .xlsx, a .zip holding one of them, or a database "
+        "URL such as duckdb:///file.db; "
         "pass --format csv|parquet|xes|excel"
     )
 
@@ -164,8 +180,7 @@ def source_digest(
     Re-importing a source with the same digest adds nothing, whatever the spelling of its path.
     """
     if fmt != "database":
-        if not Path(path).is_file():
-            raise InputError(f"{path}: no such file")
+        files.check_file(Path(path))
         return file_digest(path)
     local = _database_file(path)
     if local is None:
@@ -178,28 +193,13 @@ def source_digest(
 def file_digest(path: str | Path) -> str:
     """SHA-256 of a file's bytes: the identity of an import (re-importing adds nothing)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 22):
+                h.update(chunk)
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
     return h.hexdigest()
-
-
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8, else Latin-1 (which decodes any byte)."""
-    if path.suffix == ".gz":
-        return "utf-8"
-    dec = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as f:
-        try:
-            while chunk := f.read(1 << 24):
-                # Most exports are plain ASCII: bytes.isascii() is ~4x cheaper than decoding.
-                # A chunk is skipped only when no multi-byte character is left open before it.
-                if not (chunk.isascii() and not dec.getstate()[0]):
-                    dec.decode(chunk)
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "utf-8"
 
 
 def _sniff(con: duckdb.DuckDBPyConnection, sql_path: str, args: list[str]) -> dict[str, Any] | None:
@@ -262,6 +262,9 @@ def _csv_to_arrow(
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         return None
+    except OSError as e:
+        files.refuse_bad_gzip(path)
+        raise InputError(f"{path}: could not be read ({e})") from None
 
 
 def _stage_csv(
@@ -273,8 +276,15 @@ def _stage_csv(
     quote: str | None,
     missing: Sequence[str] = MISSING_TOKENS,
 ) -> Staged:
-    if encoding and encoding.lower().replace("_", "-") in LATIN_1:
-        encoding = "latin-1"
+    if encoding:
+        encoding = encodings.normalise(encoding)
+    if path.suffix.lower() == ".gz":
+        with open(path, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                raise InputError(
+                    f"{path}: ends in .gz but is not gzip-compressed; rename it without .gz if "
+                    "it is plain text, or re-create it with gzip"
+                )
     sql_path = literal(str(path))
 
     def dialect(enc: str) -> list[str]:
@@ -317,7 +327,21 @@ def _stage_csv(
     # pass to detect its encoding.
     if encoding is None and (staged := fast("utf-8")) is not None:
         return staged
-    enc = encoding or _detect_encoding(path)
+    files.refuse_bad_gzip(path)  # before detection reads it through gzip
+    enc = encoding or encodings.detect_encoding(path)
+    if not encodings.native(enc):
+        # Neither reader speaks it: read a UTF-8 copy, which goes once it is staged.
+        with tempfile.TemporaryDirectory(prefix="journeylens-") as tmp:
+            copy = encodings.to_utf8(path, enc, Path(tmp) / path.name.removesuffix(".gz"))
+            try:
+                staged = _stage_csv(
+                    con, copy, delimiter=delimiter, encoding="utf-8", quote=quote, missing=missing
+                )
+            except InputError as e:
+                raise InputError(str(e).replace(str(copy), str(path))) from None
+        staged.source = str(path)
+        staged.options["encoding"] = enc
+        return staged
     if (encoding or enc != "utf-8") and (staged := fast(enc)) is not None:
         return staged
     args = dialect(enc)
@@ -347,8 +371,9 @@ def _stage_csv(
             f"SELECT CAST({number} AS BIGINT) AS __jl_row, * FROM {_CSV}"
         )
     except duckdb.Error as e:
+        files.refuse_bad_gzip(path)
         raise InputError(
-            f"{path}: could not read it as CSV ({e}); check --delimiter/--encoding"
+            f"{path}: could not read it as CSV ({_plain(e)}); check --delimiter/--encoding"
         ) from None
     cols = [r[0] for r in con.execute(f"DESCRIBE {STAGING}").fetchall()][1:]
     bad = con.execute(
@@ -369,12 +394,19 @@ def _stage_csv(
     return Staged(str(path), "csv", rows + len(malformed), cols, malformed, opts)
 
 
+def _plain(e: BaseException) -> str:
+    """An engine's error without its SQL echo (``LINE 1: CREATE ...``) or error class."""
+    text = str(e).split("\n\nLINE ")[0].splitlines()[0] if str(e) else type(e).__name__
+    return text.split(" Error: ", 1)[-1] if " Error: " in text[:40] else text
+
+
 def _stage_arrow(
     con: duckdb.DuckDBPyConnection, table: pa.Table, source: str, fmt: Format
 ) -> Staged:
     # A view over the registered Arrow data, not a copy: the import reads it twice at most
     # (rejects, then events), and an in-memory columnar scan is cheaper than a copy.
     cols = list(table.column_names)
+    _check_header(source, cols)
     # Rows are numbered in Arrow (free) rather than by row_number() OVER (), a serial pass.
     table = table.append_column(ROW, pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
     register_arrow(con, table)
@@ -395,19 +427,22 @@ def release(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (kind,) in kinds:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {STAGING}")
+    con.execute(f"DROP VIEW IF EXISTS {_RAW}")
     con.execute(f"DROP TABLE IF EXISTS {_CSV}")
     with contextlib.suppress(duckdb.Error):
         con.unregister(_ARROW)
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
+def _stage_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, *, in_memory: bool = False
+) -> Staged:
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     try:
         meta = pq.ParquetFile(path).metadata
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        if fits_in_memory(size):
+        if in_memory or fits_in_memory(size):
             # Into Arrow (multi-threaded): rows are numbered for free, and text columns are
             # dictionary-encoded there once (see ingest._as_enums).  The dataset scan that
             # pq.read_table runs, which alone takes a memory pool.
@@ -453,6 +488,7 @@ def _stage_xes(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     if frame.width == 0 or frame.height == 0:
         # rustxes returns an empty frame (no error) for a truncated or event-less log.
         raise InputError(f"{path}: no events found; is it a complete XES log?")
+    files.refuse_truncated_xes(path, frame.height)
     staged = _stage_arrow(con, frame.to_arrow(), str(path), "xes")
     return staged
 
@@ -533,18 +569,50 @@ def stage(
     table: str | None = None,
     query: str | None = None,
     missing: Sequence[str] | None = None,
+    _materialise: bool = False,
 ) -> Staged:
     """Land a source in the staging table of ``con`` (see module docstring).
 
     ``missing``: the texts that mean "no value" in a CSV (default :data:`MISSING_TOKENS`).
+
+    Raises :class:`InputError` for a malformed source: the message names the file, where
+    (row, line, column) when known, what was expected and found, and how to fix it; an
+    engine's own error while reading is one too, without its SQL.
     """
     spath = str(path)
     fmt = format or detect_format(spath)
+    try:
+        return _stage(
+            con, spath, fmt, delimiter, encoding, quote, sheet, table, query, missing, _materialise
+        )
+    except duckdb.OutOfMemoryException:
+        raise  # the workspace retries without its memory cap
+    except (duckdb.Error, pa.ArrowException, OSError, UnicodeError) as e:
+        raise InputError(
+            f"{spath}: could not be read as {fmt} ({_plain(e)}); check that it is a complete "
+            f"{fmt} file, and its --encoding and --delimiter"
+        ) from None
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    spath: str,
+    fmt: Format,
+    delimiter: str | None,
+    encoding: str | None,
+    quote: str | None,
+    sheet: str | None,
+    table: str | None,
+    query: str | None,
+    missing: Sequence[str] | None,
+    _materialise: bool,
+) -> Staged:
     if fmt == "database":
-        return _stage_database(con, spath, table, query)
+        return _finish(con, _stage_database(con, spath, table, query))
     p = Path(spath)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
+    files.check_file(p)
+    if p.suffix.lower() == ".zip":
+        return _stage_zip(con, p, fmt, delimiter, encoding, quote, sheet, missing)
     if fmt == "csv":
         tokens = MISSING_TOKENS if missing is None else tuple(missing)
         staged = _stage_csv(
@@ -552,11 +620,154 @@ def stage(
         )
         if missing is not None:
             staged.options["missing"] = list(tokens)
-        return staged
+        return _finish(con, staged)
     if fmt == "parquet":
-        return _stage_parquet(con, p)
+        return _finish(con, _stage_parquet(con, p, in_memory=_materialise))
     if fmt == "xes":
-        return _stage_xes(con, p)
+        return _finish(con, _stage_xes(con, p))
     if fmt == "excel":
-        return _stage_excel(con, p, sheet)
+        return _finish(con, _stage_excel(con, p, sheet))
     raise InputError(f"unknown format {fmt!r}; expected csv, parquet, xes, excel or database")
+
+
+def _stage_zip(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: Format,
+    delimiter: str | None,
+    encoding: str | None,
+    quote: str | None,
+    sheet: str | None,
+    missing: Sequence[str] | None,
+) -> Staged:
+    """Stage the one file a zip archive holds, extracted to a temporary folder."""
+    member = files.zip_member(path)
+    with tempfile.TemporaryDirectory(prefix="journeylens-zip-") as tmp:
+        try:
+            with zipfile.ZipFile(path) as z:
+                inner = Path(z.extract(member, tmp))
+        except (zipfile.BadZipFile, OSError, RuntimeError) as e:
+            raise InputError(f"{path}: could not unpack {member} ({e})") from None
+        try:
+            # The extracted file goes when this block ends: nothing may read it lazily later.
+            staged = stage(
+                con,
+                inner,
+                format=fmt,
+                delimiter=delimiter,
+                encoding=encoding,
+                quote=quote,
+                sheet=sheet,
+                missing=missing,
+                _materialise=True,
+            )
+        except InputError as e:
+            raise InputError(str(e).replace(str(inner), f"{path}:{member}")) from None
+    staged.source = str(path)
+    staged.options["member"] = member
+    return staged
+
+
+def _finish(con: duckdb.DuckDBPyConnection, staged: Staged) -> Staged:
+    """The checks every staged source passes: some rows, safe column names, no NUL bytes."""
+    if staged.rows == 0:
+        raise InputError(
+            f"{staged.source}: has a header but no rows; expected data rows below the header "
+            f"({', '.join(staged.columns[:5])}{' ...' if len(staged.columns) > 5 else ''})"
+        )
+    # The attribute columns earlier sources gave the workspace (not the canonical ones, which a
+    # source's own "Activity" or "Timestamp" fills through the mapping).
+    known = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+            "AND table_schema = 'main' ORDER BY ordinal_position"
+        ).fetchall()
+        if r[0] not in schema.CANONICAL
+    ]
+    _check_header(staged.source, staged.columns)
+    names, notes = safe_names(staged.columns, known=known)
+    if names != staged.columns:
+        _rename(con, staged, names)
+        staged.notes += notes
+        staged.options["renamed"] = {
+            a: b for a, b in zip(staged.columns, names, strict=True) if a != b
+        }
+        staged.columns = names
+    _refuse_nul_values(con, staged)
+    return staged
+
+
+def _check_header(source: str, names: Sequence[str]) -> None:
+    """Raise :class:`InputError` for a column name holding a NUL byte (no engine takes it)."""
+    for i, c in enumerate(names):
+        if "\0" in c:
+            shown = c.replace("\0", "\\0")
+            raise InputError(
+                f"{source}: header column {i + 1} ('{shown}') holds a NUL byte (\\0), which is "
+                "not text; a UTF-16 file without its byte-order mark looks like this: pass "
+                "--encoding utf-16, or remove the NUL bytes (tr -d '\\000' < in.csv > out.csv)"
+            )
+
+
+def _rename(con: duckdb.DuckDBPyConnection, staged: Staged, names: list[str]) -> None:
+    """Give the staged columns ``names`` (same order), wherever the staging view reads them."""
+    if staged.arrow is not None:
+        table = staged.arrow.rename_columns([*names, ROW])
+        staged.arrow = table
+        register_arrow(con, table)
+        return
+    con.execute(f"ALTER VIEW {STAGING} RENAME TO {_RAW}")
+    # DuckDB names are case-insensitive: read the raw view's columns by position.
+    raw = [r[0] for r in con.execute(f"DESCRIBE {_RAW}").fetchall()]
+    select = ", ".join(f"{ident(a)} AS {ident(b)}" for a, b in zip(raw[1:], names, strict=True))
+    con.execute(f"CREATE TEMP VIEW {STAGING} AS SELECT {ident(raw[0])}, {select} FROM {_RAW}")
+
+
+def _refuse_nul_values(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Raise :class:`InputError` naming the first value holding a NUL byte, if any."""
+    import pyarrow.compute as pc
+
+    if staged.arrow is not None:
+        for name in staged.columns:
+            col = staged.arrow.column(name)
+            if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+                continue
+            # One vectorised pass over the raw text bytes, no copy; per-value work only if found.
+            if not any(
+                (buf := chunk.buffers()[2]) is not None
+                and buf.size
+                and np.frombuffer(memoryview(buf), np.uint8).min() == 0
+                for chunk in col.chunks
+                if len(chunk)
+            ):
+                continue
+            hits = pc.match_substring(col, "\0")
+            index = pc.index(hits, True).as_py()
+            if index >= 0:
+                _nul_error(staged, index + 1, name)
+        return
+    cols = [c for c in staged.columns]
+    for start in range(0, len(cols), _BATCH):
+        part = cols[start : start + _BATCH]
+        test = " OR ".join(f"contains(CAST({ident(c)} AS VARCHAR), chr(0))" for c in part)
+        row = con.execute(
+            f"SELECT {ROW}, {', '.join(ident(c) for c in part)} FROM {STAGING} "
+            f"WHERE {test} ORDER BY {ROW} LIMIT 1"
+        ).fetchone()
+        if row:
+            name = next(c for c, v in zip(part, row[1:], strict=True) if v and "\0" in str(v))
+            _nul_error(staged, int(row[0]), name)
+
+
+def _nul_error(staged: Staged, row: int, column: str) -> None:
+    where = (
+        f"row {row} (line {row + 1} if no value spans lines)"
+        if staged.format == "csv"
+        else f"row {row}"
+    )
+    raise InputError(
+        f"{staged.source}: {where}, column {column!r}: the value holds a NUL byte (\\0), which "
+        "is not text (a binary or UTF-16 file, or a damaged export); remove the NUL bytes "
+        "(tr -d '\\000' < in.csv > out.csv) or pass --encoding utf-16 if the file is UTF-16"
+    )

@@ -110,6 +110,13 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _iso(value: object) -> str | None:
+    """A stored timestamp as text; DuckDB hands one past year 9999 over as text already."""
+    if value is None:
+        return None
+    return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
+
+
 class WorkspaceStore:
     """The storage of a workspace: its folder, DuckDB file and YAML, imports and exports.
 
@@ -528,8 +535,8 @@ class WorkspaceStore:
             "activities": acts,
             "resources": res,
             "rejected_rows": rejected,
-            "first_event": lo.isoformat(sep=" ") if lo else None,
-            "last_event": hi.isoformat(sep=" ") if hi else None,
+            "first_event": _iso(lo),
+            "last_event": _iso(hi),
             "sources": [
                 {k: s.get(k) for k in ("id", "path", "format", "rows")}
                 for s in self.config.get("sources", [])
