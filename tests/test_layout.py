@@ -65,8 +65,8 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def graph() -> grimp.ImportGraph:
-    # Imports inside functions count; those under `if TYPE_CHECKING:` are type hints only.
-    return grimp.build_graph("journeylens", exclude_type_checking_imports=True, cache_dir=None)
+    # Every import counts: inside functions and under `if TYPE_CHECKING:` too.
+    return grimp.build_graph("journeylens", cache_dir=None)
 
 
 def test_the_package_has_no_import_cycle(graph):
@@ -74,11 +74,18 @@ def test_the_package_has_no_import_cycle(graph):
 
 
 def test_the_cycle_finder_finds_a_planted_cycle():
-    graph = grimp.build_graph("journeylens", exclude_type_checking_imports=True, cache_dir=None)
+    graph = grimp.build_graph("journeylens", cache_dir=None)
     # mining.cases reads store.derived: the store importing it back closes a loop.
     graph.add_import(importer="journeylens.store.derived", imported="journeylens.mining.cases")
     assert any(
         {"journeylens.store.derived", "journeylens.mining.cases"} <= set(c) for c in _cycles(graph)
+    )
+
+
+def test_type_only_imports_are_in_the_graph(graph):
+    # journeylens.journeys.frame names BoundJourney under `if TYPE_CHECKING:` only.
+    assert "journeylens.journeys.bound" in graph.find_modules_directly_imported_by(
+        "journeylens.journeys.frame"
     )
 
 

@@ -39,7 +39,7 @@ from journeylens.mining.filters import CaseAttribute, Filter
 from journeylens.schema import ACTIVITY, CASE, CHANNEL, ORDER, START, TIMESTAMP
 
 if TYPE_CHECKING:
-    from journeylens.journeys.journey import Journey
+    from journeylens.journeys.bound import BoundJourney
 
 INSTANCE = "instance_id"
 #: Columns that identify an instance and place it in time, first in every instance table.
@@ -76,7 +76,7 @@ _CASE_STANDARD = (
 )
 
 
-def check_columns(journey: Journey) -> None:
+def check_columns(journey: BoundJourney) -> None:
     """The columns a definition names must exist in the events."""
     d = journey.definition
     cols = list(journey._events.columns)
@@ -111,13 +111,13 @@ def _members(column: ir.Value, activities: list[str], patterns: tuple[str, ...])
     return column.isin(hits) if hits else column.isnull() & ibis.literal(False)
 
 
-def selected_activities(journey: Journey) -> list[str]:
+def selected_activities(journey: BoundJourney) -> list[str]:
     """Distinct activities of the journey's cases (before touchpoint mapping)."""
     ev = _selected(journey, journey._events)
     return [a for a in ev[ACTIVITY].as_table().distinct().to_pyarrow()[ACTIVITY].to_pylist() if a]
 
 
-def _selected(journey: Journey, events: ir.Table) -> ir.Table:
+def _selected(journey: BoundJourney, events: ir.Table) -> ir.Table:
     return select_cases(journey.definition.cases, events, journey._activities)
 
 
@@ -133,7 +133,7 @@ def select_cases(sel: CaseSelection, events: ir.Table, activities: list[str]) ->
     return events
 
 
-def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
+def _instances_of_cases(journey: BoundJourney, events: ir.Table) -> ir.Table:
     """``case_id → instance_id, customer_id``: cases of a customer joined within the window."""
     cust = journey.definition.customer
     assert cust is not None
@@ -161,7 +161,7 @@ def _instances_of_cases(journey: Journey, events: ir.Table) -> ir.Table:
     return flagged.select(CASE, "customer_id", instance_id=iid)
 
 
-def _milestones(journey: Journey) -> dict[str, Any]:
+def _milestones(journey: BoundJourney) -> dict[str, Any]:
     """The promise and the named measures, by instance-column key."""
     d = journey.definition
     out: dict[str, Any] = {}
@@ -173,7 +173,7 @@ def _milestones(journey: Journey) -> dict[str, Any]:
 
 
 def journey_events(
-    journey: Journey,
+    journey: BoundJourney,
     filters: Filter | None,
     *,
     slim: bool = False,
@@ -268,7 +268,7 @@ _MAX_FRAMES = 6
 _frames_lock = threading.Lock()
 
 
-def frame(journey: Journey, filters: Filter | None) -> ir.Table:
+def frame(journey: BoundJourney, filters: Filter | None) -> ir.Table:
     """The slim per-event frame of the analyses, computed once per connection.
 
     Instances, touchpoint KPIs, the watermelon view and the map of one journey all read the
@@ -328,7 +328,7 @@ def drop_frames(table: ir.Table) -> None:
             backend.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
-def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
+def _promise_window(journey: BoundJourney, ev: ir.Table) -> ir.Table:
     """``in_promise``: the gap ending at the event lies between the promise's two milestones.
 
     From the first ``from`` event to the first ``to`` event after it; to the end of the
@@ -359,7 +359,7 @@ def _promise_window(journey: Journey, ev: ir.Table) -> ir.Table:
     return ev.mutate(in_promise=inside.fill_null(False)).drop("_pi", "_pfrom", "_pto", "_pany")
 
 
-def _touchpoint_bits(journey: Journey) -> dict[str, int] | None:
+def _touchpoint_bits(journey: BoundJourney) -> dict[str, int] | None:
     """One bit per touchpoint name of the non-contact events, when the fast path can use them.
 
     The ordered pass tells "this touchpoint was seen before in the instance" from a running
@@ -393,7 +393,7 @@ def _duckdb_backend(ev: ir.Table) -> Any:
     return backend if getattr(backend, "name", None) == "duckdb" else None
 
 
-def _ordered_portable(journey: Journey, ev: ir.Table) -> ir.Table:
+def _ordered_portable(journey: BoundJourney, ev: ir.Table) -> ir.Table:
     """The ordered quantities of :func:`_timing` as portable Ibis (PySpark and DuckDB).
 
     One ordered window over the instance (previous completion, running count of touchpoints,
@@ -432,7 +432,9 @@ def _ordered_portable(journey: Journey, ev: ir.Table) -> ir.Table:
     return ev.drop("_g", "_gp", "_gn", "_ki", "_kg", "_ni", "_ng")
 
 
-def _ordered_duckdb(journey: Journey, ev: ir.Table, backend: Any, bits: dict[str, int]) -> ir.Table:
+def _ordered_duckdb(
+    journey: BoundJourney, ev: ir.Table, backend: Any, bits: dict[str, int]
+) -> ir.Table:
     """The same columns as :func:`_ordered_portable` in one ordered pass (DuckDB only).
 
     ``lag``/``lead(... IGNORE NULLS)`` over the touchpoint events replace the two joins, and
@@ -472,7 +474,7 @@ def _ordered_duckdb(journey: Journey, ev: ir.Table, backend: Any, bits: dict[str
     return backend.sql(sql, dialect="duckdb")
 
 
-def _timing(journey: Journey, ev: ir.Table, *, ordered: str = "auto") -> ir.Table:
+def _timing(journey: BoundJourney, ev: ir.Table, *, ordered: str = "auto") -> ir.Table:
     """Per-event timing columns of the decomposition (see the module docstring).
 
     The ordered quantities (previous completion, previous touchpoint and its lane, the next
@@ -548,7 +550,7 @@ def _timing(journey: Journey, ev: ir.Table, *, ordered: str = "auto") -> ir.Tabl
     return ev.drop(*[c for c in helpers if c in ev.columns])
 
 
-def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
+def journey_instances(journey: BoundJourney, filters: Filter | None) -> pd.DataFrame:
     """See :meth:`journeylens.journeys.journey.Journey.instances`."""
     d = journey.definition
     acts = journey._activities
@@ -593,7 +595,7 @@ def journey_instances(journey: Journey, filters: Filter | None) -> pd.DataFrame:
     return _finish(journey, df, list(milestones))
 
 
-def _outcomes(journey: Journey, filters: Filter | None, df: pd.DataFrame) -> None:
+def _outcomes(journey: BoundJourney, filters: Filter | None, df: pd.DataFrame) -> None:
     """``cancelled`` / ``completed`` per instance, from all events of its cases.
 
     Cancellation and completion may be activities outside every touchpoint, so they are
@@ -629,7 +631,7 @@ def _outcomes(journey: Journey, filters: Filter | None, df: pd.DataFrame) -> Non
         )
 
 
-def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
+def _finish(journey: BoundJourney, df: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
     d = journey.definition
     df["duration_s"] = (df["end"] - df["start"]).dt.total_seconds()
     if "case_ids" in df:
@@ -680,7 +682,7 @@ def _finish(journey: Journey, df: pd.DataFrame, milestones: list[str]) -> pd.Dat
     return df
 
 
-def _case_attributes(journey: Journey, case_ids: list[str]) -> pd.DataFrame | None:
+def _case_attributes(journey: BoundJourney, case_ids: list[str]) -> pd.DataFrame | None:
     cases = journey._cases
     if cases is None:
         return None

@@ -40,7 +40,7 @@ from journeylens.journeys import store as _journey_store
 from journeylens.mining.filters import Filter
 
 if TYPE_CHECKING:
-    from journeylens.journeys.journey import Journey
+    from journeylens.journeys.bound import BoundJourney
 
 __all__ = [
     "COMPONENTS",
@@ -63,7 +63,7 @@ COMPONENTS: dict[str, str] = {
 
 
 @contextmanager
-def _materialized(journey: Journey, filters: Filter | None, *, window: bool = False):
+def _materialized(journey: BoundJourney, filters: Filter | None, *, window: bool = False):
     """The frame computed once for the several analyses of a journey.
 
     Shared by instances, touchpoints, watermelon and map (see
@@ -87,7 +87,7 @@ def _num(x: Any) -> float | None:
 
 
 def touchpoint_kpis(
-    journey: Journey, filters: Filter | None = None, *, _ev: Any = None
+    journey: BoundJourney, filters: Filter | None = None, *, _ev: Any = None
 ) -> pd.DataFrame:
     """Per touchpoint: volume, processing and wait times, SLA attainment and repeats.
 
@@ -213,7 +213,7 @@ _TP_COLUMNS = (
 )
 
 
-def _instance_count(journey: Journey, filters: Filter | None, ev: Any = None) -> int:
+def _instance_count(journey: BoundJourney, filters: Filter | None, ev: Any = None) -> int:
     key = None if filters is None else repr(filters)
     if key in journey._cache or ev is None:
         return len(journey.instances(filters))
@@ -223,7 +223,7 @@ def _instance_count(journey: Journey, filters: Filter | None, ev: Any = None) ->
 # --------------------------------------------------------------------------- journey KPIs
 
 
-def _kpi_row(inst: pd.DataFrame, journey: Journey) -> dict[str, Any]:
+def _kpi_row(inst: pd.DataFrame, journey: BoundJourney) -> dict[str, Any]:
     d = journey.definition
     n = len(inst)
     dur = inst["duration_s"]
@@ -269,7 +269,7 @@ def _kpi_row(inst: pd.DataFrame, journey: Journey) -> dict[str, Any]:
 
 
 def journey_kpis(
-    journey: Journey, *, by: str | None = None, filters: Filter | None = None
+    journey: BoundJourney, *, by: str | None = None, filters: Filter | None = None
 ) -> pd.DataFrame:
     """Journey KPIs overall (one row), or one row per ``"week"``, ``"month"`` or segment.
 
@@ -326,7 +326,7 @@ def journey_kpis(
 
 
 def contacts_by_stage(
-    journey: Journey, filters: Filter | None = None, *, _ev: Any = None
+    journey: BoundJourney, filters: Filter | None = None, *, _ev: Any = None
 ) -> pd.DataFrame:
     """Customer-initiated contacts per stage the journey was in when the customer made them.
 
@@ -491,7 +491,7 @@ class Watermelon:
 
 
 def watermelon(
-    journey: Journey,
+    journey: BoundJourney,
     *,
     filters: Filter | None = None,
     sla_target: float = 0.9,
@@ -596,14 +596,14 @@ def watermelon(
     )
 
 
-def _promise_text(journey: Journey) -> str:
+def _promise_text(journey: BoundJourney) -> str:
     p = journey.definition.promise
     assert p is not None
     return f"{' / '.join(p.to)} within {duration(p.within_s)} of {' / '.join(p.from_)}"
 
 
 def _places(
-    journey: Journey,
+    journey: BoundJourney,
     filters: Filter | None,
     inst: pd.DataFrame,
     broken: pd.DataFrame,
@@ -621,7 +621,7 @@ def _places(
         return _time_by_place(journey, ev, groups)
 
 
-def _time_by_place(journey: Journey, ev: Any, groups: Mapping[str, Any]) -> pd.DataFrame:
+def _time_by_place(journey: BoundJourney, ev: Any, groups: Mapping[str, Any]) -> pd.DataFrame:
     """Seconds per (group of instances, kind, place): ``_group, kind, where, s``.
 
     Places: handoff waits per lane pair, in-lane waits per lane, rework and processing per
@@ -757,7 +757,7 @@ class JourneyMap:
 
 
 def journey_map(
-    journey: Journey,
+    journey: BoundJourney,
     *,
     filters: Filter | None = None,
     satisfaction: Mapping[str, float] | None = None,
@@ -767,7 +767,7 @@ def journey_map(
         return _journey_map(journey, filters, ev, satisfaction)
 
 
-def _journey_map(journey: Journey, filters, ev: Any, satisfaction) -> JourneyMap:
+def _journey_map(journey: BoundJourney, filters, ev: Any, satisfaction) -> JourneyMap:
     d = journey.definition
     tps = touchpoint_kpis(journey, filters, _ev=ev)
     cells = tps[~tps["is_contact"]][

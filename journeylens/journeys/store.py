@@ -38,7 +38,7 @@ from journeylens._util.plain import plain
 from journeylens._util.sql import has_table
 
 if TYPE_CHECKING:
-    from journeylens.journeys.journey import Journey
+    from journeylens.journeys.bound import BoundJourney
     from journeylens.mining.filters import Filter
     from journeylens.store.workspace import WorkspaceStore
 
@@ -48,7 +48,7 @@ STORE_VERSION = 2
 PARTS = ("instances", "touchpoints", "places", "paths")
 
 
-def _key(journey: Journey) -> str:
+def _key(journey: BoundJourney) -> str:
     text = json.dumps(
         plain(
             {
@@ -68,12 +68,12 @@ def _events(ws: WorkspaceStore) -> str:
     return ws.state(scope="events")
 
 
-def attach(journey: Journey, ws: WorkspaceStore) -> None:
+def attach(journey: BoundJourney, ws: WorkspaceStore) -> None:
     """Let ``journey`` (bound to ``ws.events``) read its stored results."""
     journey._store = (ws, _key(journey))
 
 
-def read(journey: Journey, part: str, filters: Filter | None = None) -> pd.DataFrame | None:
+def read(journey: BoundJourney, part: str, filters: Filter | None = None) -> pd.DataFrame | None:
     """The stored ``part`` of ``journey`` when it matches definition and data, else None.
 
     Results are stored for the whole journey only: under ``filters``, always None.
@@ -111,7 +111,7 @@ def clear(con: duckdb.DuckDBPyConnection, name: str | None = None) -> None:
         con.execute(f"DELETE FROM {TABLE} WHERE name = ?", [name])
 
 
-def write(ws: WorkspaceStore, journey: Journey, parts: dict[str, pd.DataFrame]) -> None:
+def write(ws: WorkspaceStore, journey: BoundJourney, parts: dict[str, pd.DataFrame]) -> None:
     """Keep ``parts`` of ``journey`` under its key and the current state of the events."""
     key, events = _key(journey), _events(ws)
     for part, df in parts.items():

@@ -51,7 +51,7 @@ from journeylens.journeys import store as _journey_store
 from journeylens.journeys.frame import INSTANCE, frame
 
 if TYPE_CHECKING:
-    from journeylens.journeys.journey import Journey
+    from journeylens.journeys.bound import BoundJourney
     from journeylens.mining.filters import Filter
 
 #: The instance column holding the family label (voice table, drivers, diagnosis).
@@ -84,7 +84,7 @@ _FULL_PATH = 6
 _MAX_CHANGES = 4
 
 
-def _positions(journey: Journey) -> dict[str, int]:
+def _positions(journey: BoundJourney) -> dict[str, int]:
     """Touchpoint name → its place in the journey: stage order, then definition order."""
     d = journey.definition
     stage = {s: i for i, s in enumerate(d.stages)}
@@ -95,7 +95,7 @@ def _positions(journey: Journey) -> dict[str, int]:
     return {d.touchpoints[i].name: rank for rank, i in enumerate(order)}
 
 
-def family_paths(journey: Journey, filters: Filter | None = None) -> ir.Table:
+def family_paths(journey: BoundJourney, filters: Filter | None = None) -> ir.Table:
     """``instance_id, path``: each instance's path key (lazy Ibis; see the module docstring).
 
     The key joins the touchpoints reached, in the journey's order, each followed by an
@@ -119,7 +119,7 @@ def family_paths(journey: Journey, filters: Filter | None = None) -> ir.Table:
     return per_inst.select(INSTANCE, path=per_inst.path.fill_null(""))
 
 
-def _paths(journey: Journey, filters: Filter | None) -> pd.DataFrame:
+def _paths(journey: BoundJourney, filters: Filter | None) -> pd.DataFrame:
     """:func:`family_paths` as pandas, kept on the Journey object (like its instances)."""
     memo = journey.__dict__.setdefault("_jl_family_paths", {})
     key = None if filters is None else repr(filters)
@@ -230,7 +230,7 @@ def _check(top: int | None, coverage: float | None, min_share: float | None) -> 
 
 
 def _families(
-    journey: Journey,
+    journey: BoundJourney,
     filters: Filter | None,
     top: int | None,
     coverage: float | None,
@@ -249,7 +249,7 @@ def _families(
 
 
 def instance_families(
-    journey: Journey,
+    journey: BoundJourney,
     filters: Filter | None = None,
     *,
     top: int | None = 8,
@@ -262,7 +262,7 @@ def instance_families(
 
 
 def variant_families(
-    journey: Journey,
+    journey: BoundJourney,
     filters: Filter | None = None,
     *,
     top: int | None = 8,
