@@ -17,9 +17,8 @@ Examples
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 
 from journeylens.errors import InputError
 from journeylens.journeys import precompute
@@ -27,9 +26,8 @@ from journeylens.journeys import store as journey_store
 from journeylens.journeys.definition import JourneyDefinition
 from journeylens.journeys.journey import Journey, workspace_journey
 from journeylens.mining.filters import Filter, Filters, all_of, filter_from_dict
-from journeylens.store import readers
 from journeylens.store.workspace import CONFIG_NAME, DB_NAME, WorkspaceStore, configure
-from journeylens.voice.imports import Metric, VoiceImportReport, import_outcomes, import_responses
+from journeylens.voice import imports as voice_imports
 
 __all__ = ["CONFIG_NAME", "DB_NAME", "Workspace", "configure"]
 
@@ -51,90 +49,11 @@ class Workspace(WorkspaceStore):
         # A warning names the caller of import_events: one frame further up than for save_journey.
         self._store_journeys(progress=progress, stacklevel=4)
 
-    # -- voice of the customer -------------------------------------------------------------
-    def import_responses(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        score: str | None = None,
-        survey: str | None = None,
-        customer_id: str | None = None,
-        case_id: str | None = None,
-        responded_at: str | None = None,
-        comment: str | None = None,
-        response_id: str | None = None,
-        metric: Metric | Mapping[str, Metric] | None = None,
-        scale: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,
-        survey_name: str | None = None,
-        dayfirst: bool | None = None,
-        format: readers.Format | None = None,
-        delimiter: str | None = None,
-        encoding: str | None = None,
-        sheet: str | None = None,
-        table: str | None = None,
-        query: str | None = None,
-        missing: Sequence[str] | None = None,
-    ) -> VoiceImportReport:
-        """Import survey responses (see :func:`journeylens.voice.import_responses`)."""
-        return import_responses(
-            self,
-            path,
-            score=score,
-            survey=survey,
-            customer_id=customer_id,
-            case_id=case_id,
-            responded_at=responded_at,
-            comment=comment,
-            response_id=response_id,
-            metric=metric,
-            scale=scale,
-            survey_name=survey_name,
-            dayfirst=dayfirst,
-            format=format,
-            delimiter=delimiter,
-            encoding=encoding,
-            sheet=sheet,
-            table=table,
-            query=query,
-            missing=missing,
-        )
-
-    def import_outcomes(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        outcome: str | None = None,
-        date: str | None = None,
-        customer_id: str | None = None,
-        case_id: str | None = None,
-        outcome_name: str | None = None,
-        dayfirst: bool | None = None,
-        format: readers.Format | None = None,
-        delimiter: str | None = None,
-        encoding: str | None = None,
-        sheet: str | None = None,
-        table: str | None = None,
-        query: str | None = None,
-        missing: Sequence[str] | None = None,
-    ) -> VoiceImportReport:
-        """Import outcomes such as churn (see :func:`journeylens.voice.import_outcomes`)."""
-        return import_outcomes(
-            self,
-            path,
-            outcome=outcome,
-            date=date,
-            customer_id=customer_id,
-            case_id=case_id,
-            outcome_name=outcome_name,
-            dayfirst=dayfirst,
-            format=format,
-            delimiter=delimiter,
-            encoding=encoding,
-            sheet=sheet,
-            table=table,
-            query=query,
-            missing=missing,
-        )
+    # -- voice of the customer ------------------------------------------------------------
+    # The importers of journeylens.voice take the workspace first: they are its methods as
+    # they are, signature and docstring included, rather than a second copy of their options.
+    import_responses = voice_imports.import_responses
+    import_outcomes = voice_imports.import_outcomes
 
     # -- segments ------------------------------------------------------------------------
     def segment(self, name: str) -> Filters:
